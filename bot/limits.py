@@ -1,0 +1,35 @@
+"""Discord's hard limits, in one place, so cards, validation, autocomplete and tests agree on them.
+
+Source: Discord API documentation (Channel > Embed Limits; Message Components; Application Commands >
+Autocomplete). The glossary limits are ours: chosen so that every valid entry renders without cutting.
+"""
+
+from __future__ import annotations
+
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+EMBED_FIELD_NAME = 256
+EMBED_FIELD_VALUE = 1024
+EMBED_FOOTER = 2048
+EMBED_AUTHOR = 256
+EMBED_TOTAL = 6000
+MESSAGE_CONTENT = 2000
+
+BUTTONS_PER_ROW = 5
+ROWS_PER_MESSAGE = 5
+CUSTOM_ID = 100
+BUTTON_LABEL = 80
+
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
+CHOICE_VALUE = 100
+
+INTERACTION_DEADLINE_S = 3.0
+
+# Glossary rules derived from the above.
+TERM_NAME = 80  # a term's name is a button label and an autocomplete choice value
+ALIAS = 80
+MAX_RELATED = 20  # four rows of five buttons, leaving a row free
+MAX_FAQ = 10
+MAX_ALIASES = 25

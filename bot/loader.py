@@ -1,0 +1,348 @@
+"""Reading and validating a glossary: one YAML file or a folder of them.
+
+Validation runs before anything is loaded and reports *every* problem with its file and line, so an operator
+fixes a broken glossary in one pass. A glossary with problems is never loaded: at start the bot exits with the
+list; on reload it keeps serving the last good glossary.
+
+File format: a list of entries, or a mapping with ``terms`` (the list) and an optional ``glossary`` (the name
+shown in card footers). Entry keys are listed in ``ENTRY_KEYS``.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot import limits
+from bot.cards import render
+from bot.model import Card, Entry, Faq, Glossary, Related
+from bot.normalize import normalize
+from bot.yaml_lines import LineDict, load
+
+ENTRY_KEYS = frozenset(
+    {
+        "term",
+        "aliases",
+        "definition",
+        "example",
+        "why_it_matters",
+        "faq",
+        "related",
+        "category",
+        "see_also_links",
+    }
+)
+FILE_KEYS = frozenset({"glossary", "terms"})
+FAQ_KEYS = frozenset({"q", "a"})
+SUFFIXES = (".yaml", ".yml")
+MAX_GLOSSARY_NAME = 100
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One thing wrong with a glossary, located as precisely as YAML allows."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class GlossaryError(Exception):
+    """A glossary failed validation; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        shown = "\n".join(f"  {p}" for p in self.problems[:50])
+        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"the glossary has {len(self.problems)} problem(s):\n{shown}{more}")
+
+
+def glossary_files(path: Path) -> list[Path]:
+    """The YAML files that make up the glossary at ``path`` (a file, or a folder searched recursively)."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    return []
+
+
+def read_sources(path: Path) -> tuple[list[tuple[str, bytes]], str]:
+    """Read every file once: (display name, bytes) pairs and the content hash of the whole glossary.
+
+    The hash lets a restart with an unchanged glossary skip parsing and rebuilding its tables.
+    """
+    root = path if path.is_dir() else path.parent
+    digest = hashlib.sha256()
+    sources: list[tuple[str, bytes]] = []
+    for file in glossary_files(path):
+        data = file.read_bytes()
+        name = file.relative_to(root).as_posix() if path.is_dir() else file.name
+        digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+        sources.append((name, data))
+    return sources, digest.hexdigest()
+
+
+def content_hash(path: Path) -> str:
+    """The content hash of the glossary at ``path`` without parsing it."""
+    return read_sources(path)[1]
+
+
+class _Checker:
+    """Collects problems while turning parsed YAML into entries."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def text(self, file: str, item: LineDict, key: str, *, required: bool = False) -> str:
+        value = item.get(key)
+        line = item.line_of(key)
+        if value is None:
+            if required:
+                self.add(file, item.line, f"missing required field '{key}'")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.add(file, line, f"'{key}' must be text")
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.add(file, line, f"'{key}' is empty")
+        return text
+
+    def texts(self, file: str, item: LineDict, key: str) -> tuple[str, ...]:
+        value = item.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(file, item.line_of(key), f"'{key}' must be a list of text")
+            return ()
+        out: list[str] = []
+        for element in value:
+            if isinstance(element, bool) or not isinstance(element, str | int | float):
+                self.add(file, item.line_of(key), f"'{key}' must contain only text, found {element!r:.40}")
+            elif str(element).strip():
+                out.append(str(element).strip())
+        return tuple(out)
+
+    def faq(self, file: str, item: LineDict) -> tuple[Faq, ...]:
+        value = item.get("faq")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.add(file, item.line_of("faq"), "'faq' must be a list of {q, a} pairs")
+            return ()
+        out: list[Faq] = []
+        for pair in value:
+            if not isinstance(pair, LineDict):
+                self.add(file, item.line_of("faq"), "each 'faq' item must have 'q' and 'a'")
+                continue
+            for key in pair.keys() - FAQ_KEYS:
+                self.add(file, pair.line_of(key), f"unknown key '{key}' in faq (expected q, a)")
+            q = self.text(file, pair, "q", required=True)
+            a = self.text(file, pair, "a", required=True)
+            if q and a:
+                out.append(Faq(q=q, a=a))
+        return tuple(out)
+
+    def entry(self, file: str, item: Any, fallback_line: int) -> Entry | None:
+        if not isinstance(item, LineDict):
+            self.add(
+                file, fallback_line, "each entry must be a mapping with at least 'term' and 'definition'"
+            )
+            return None
+        for key, line in item.duplicate_keys:
+            self.add(file, line, f"key '{key}' appears twice in this entry")
+        for key in sorted(item.keys() - ENTRY_KEYS):
+            self.add(
+                file, item.line_of(key), f"unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})"
+            )
+        term = self.text(file, item, "term", required=True)
+        definition = self.text(file, item, "definition", required=True)
+        links = self.texts(file, item, "see_also_links")
+        for link in links:
+            parsed = urlparse(link)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                self.add(file, item.line_of("see_also_links"), f"'{link:.60}' is not an http(s) link")
+        entry = Entry(
+            term=term,
+            definition=definition,
+            aliases=self.texts(file, item, "aliases"),
+            example=self.text(file, item, "example"),
+            why_it_matters=self.text(file, item, "why_it_matters"),
+            faq=self.faq(file, item),
+            related=self.texts(file, item, "related"),
+            category=self.text(file, item, "category"),
+            see_also_links=links,
+            source=f"{file}:{item.line}",
+        )
+        return entry if term and definition else None
+
+
+def _entries_of(checker: _Checker, file: str, document: Any) -> tuple[list[tuple[Entry, LineDict]], str]:
+    """Entries of one parsed file and the glossary name it declares (or "")."""
+    name = ""
+    items: Any = document
+    if isinstance(document, LineDict):
+        for key in sorted(document.keys() - FILE_KEYS):
+            checker.add(
+                file, document.line_of(key), f"unknown top-level key '{key}' (expected glossary, terms)"
+            )
+        raw_name = document.get("glossary")
+        if raw_name is not None:
+            name = checker.text(file, document, "glossary")
+            if len(name) > MAX_GLOSSARY_NAME:
+                checker.add(
+                    file, document.line_of("glossary"), f"glossary name is over {MAX_GLOSSARY_NAME} chars"
+                )
+        items = document.get("terms")
+        if items is None:
+            checker.add(file, document.line, "no 'terms' list in this file")
+            return [], name
+    if document is None:
+        return [], name
+    if not isinstance(items, list):
+        checker.add(file, 1, "a glossary file must be a list of entries or a mapping with a 'terms' list")
+        return [], name
+    out: list[tuple[Entry, LineDict]] = []
+    for item in items:
+        entry = checker.entry(file, item, getattr(items, "line", 1))
+        if entry is not None:
+            out.append((entry, item))
+    return out, name
+
+
+def _check_limits(checker: _Checker, file: str, entry: Entry, item: LineDict) -> None:
+    """Refuse text that could not be shown whole on a card, a button or an autocomplete choice."""
+    checks: Iterable[tuple[bool, str, str]] = (
+        (len(entry.term) > limits.TERM_NAME, "term", f"term is over {limits.TERM_NAME} characters"),
+        (len(entry.aliases) > limits.MAX_ALIASES, "aliases", f"more than {limits.MAX_ALIASES} aliases"),
+        (len(entry.faq) > limits.MAX_FAQ, "faq", f"more than {limits.MAX_FAQ} faq items"),
+        (len(entry.related) > limits.MAX_RELATED, "related", f"more than {limits.MAX_RELATED} related terms"),
+        *(
+            (len(alias) > limits.ALIAS, "aliases", f"alias '{alias[:30]}…' is over {limits.ALIAS} characters")
+            for alias in entry.aliases
+        ),
+    )
+    for failed, key, message in checks:
+        if failed:
+            checker.add(file, item.line_of(key), message)
+    rendered = render(Card(0, entry, tuple(Related(0, r) for r in entry.related)), "Glossary")
+    for part in rendered.cut:
+        if part == "related":
+            continue  # reported above with the count
+        checker.add(
+            file,
+            item.line_of(part.split(" ")[0]),
+            f"'{part}' does not fit Discord's card limits "
+            f"(field 1024, description 4096, 6000 in all); shorten it",
+        )
+
+
+def parse(sources: list[tuple[str, bytes]], content_hash: str, default_name: str) -> Glossary:
+    """Parse and validate ``sources``; return the glossary or raise GlossaryError listing every problem."""
+    checker = _Checker()
+    found: list[tuple[str, Entry, LineDict]] = []
+    names: list[tuple[str, str]] = []
+    if not sources:
+        checker.add(default_name, 0, "no .yaml or .yml files found")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # parsing builds millions of small objects; collecting midway only costs time
+    try:
+        for file, data in sources:
+            try:
+                document = load(data)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = mark.line + 1 if mark is not None else 1
+                reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                checker.add(file, line, f"YAML syntax error: {reason}")
+                continue
+            except UnicodeDecodeError:
+                checker.add(file, 1, "file is not UTF-8 text")
+                continue
+            entries, name = _entries_of(checker, file, document)
+            if name:
+                names.append((file, name))
+            found.extend((file, entry, item) for entry, item in entries)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+    owners: dict[str, tuple[str, str, int]] = {}  # key -> (term, file, line)
+    for file, entry, item in found:
+        _check_limits(checker, file, entry, item)
+        own: set[str] = set()
+        for label, text, key in (
+            ("term", entry.term, "term"),
+            *(("alias", a, "aliases") for a in entry.aliases),
+        ):
+            norm = normalize(text)
+            line = item.line_of(key)
+            if not norm:
+                checker.add(file, line, f"{label} '{text}' has no letters or digits")
+                continue
+            if norm in own:
+                continue  # an alias that repeats its own term, harmless
+            own.add(norm)
+            if norm in owners:
+                other_term, other_file, other_line = owners[norm]
+                checker.add(
+                    file,
+                    line,
+                    f"{label} '{text}' of '{entry.term}' collides with '{other_term}' "
+                    f"({other_file}:{other_line}); names and aliases must be unique ignoring case and punctuation",
+                )
+            else:
+                owners[norm] = (entry.term, file, line)
+
+    for file, entry, item in found:
+        resolved: dict[str, str] = {}
+        own_key = normalize(entry.term)
+        for name in entry.related:
+            target = owners.get(normalize(name))
+            line = item.line_of("related")
+            if target is None:
+                checker.add(file, line, f"related term '{name}' of '{entry.term}' is not in the glossary")
+            elif normalize(target[0]) == own_key:
+                checker.add(file, line, f"'{entry.term}' lists itself as related (via '{name}')")
+            elif target[0] in resolved:
+                checker.add(file, line, f"'{entry.term}' lists '{target[0]}' twice in related")
+            else:
+                resolved[target[0]] = name
+
+    distinct = {name for _, name in names}
+    if len(distinct) > 1:
+        listed = ", ".join(f"'{n}' ({f})" for f, n in names)
+        checker.add(names[1][0], 1, f"files name the glossary differently: {listed}")
+    if checker.problems:
+        raise GlossaryError(checker.problems)
+    glossary_name = names[0][1] if names else default_name
+    return Glossary(name=glossary_name, entries=tuple(e for _, e, _ in found), content_hash=content_hash)
+
+
+def default_name_for(path: Path) -> str:
+    """A footer name for a glossary that does not declare one: its folder or file name, titled."""
+    stem = path.stem if path.is_file() else path.name
+    return stem.replace("_", " ").replace("-", " ").strip().title() or "Glossary"
+
+
+def load_glossary(path: Path) -> Glossary:
+    """Read, parse and validate the glossary at ``path`` (raises GlossaryError)."""
+    if not path.exists():
+        raise GlossaryError([Problem(str(path), 0, "no such file or folder")])
+    sources, digest = read_sources(path)
+    return parse(sources, digest, default_name_for(path))

@@ -1,0 +1,30 @@
+"""How names are compared: the same text in any case, spacing, hyphenation or punctuation is the same key.
+
+``Gen-AI``, ``gen ai`` and ``GENAI`` all become ``genai``. Lookups also try simple English plurals, so
+``LLMs`` finds ``LLM`` without anyone writing the plural as an alias.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def normalize(text: str) -> str:
+    """The comparison key of ``text``: lower-case letters and digits only, accents folded."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    key = "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
+    return key
+
+
+def singulars(key: str) -> list[str]:
+    """Keys a plural ``key`` may stand for, most likely first (``queries`` → ``query``, ``llms`` → ``llm``)."""
+    out: list[str] = []
+    if len(key) > 4 and key.endswith("ies"):
+        out.append(key[:-3] + "y")
+    if len(key) > 3 and key.endswith(("ses", "xes", "zes", "ches", "shes")):
+        out.append(key[:-2])
+    if len(key) > 2 and key.endswith("s") and not key.endswith("ss"):
+        out.append(key[:-1])
+    return out

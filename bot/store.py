@@ -1,0 +1,299 @@
+"""The glossary's tables in SQLite, written in one transaction per load and read one card at a time.
+
+Term ids are stable: ``term_keys`` maps a term's normalised name to an id and is never emptied, so a button
+made for a term keeps pointing at it across restarts and reloads, and a button for a term that has since left
+the glossary can still say which term it was. Server settings and history live in other tables (see
+``bot.tod_store``) that a glossary load never touches.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.model import Card, Entry, Faq, Glossary, Related
+from bot.normalize import normalize
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS term_keys (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    norm TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terms (
+    id         INTEGER PRIMARY KEY REFERENCES term_keys(id),
+    position   INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    example    TEXT NOT NULL DEFAULT '',
+    why        TEXT NOT NULL DEFAULT '',
+    category   TEXT NOT NULL DEFAULT '',
+    links      TEXT NOT NULL DEFAULT '[]',
+    source     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    term_id  INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    alias    TEXT NOT NULL,
+    PRIMARY KEY (term_id, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS faqs (
+    term_id  INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    answer   TEXT NOT NULL,
+    PRIMARY KEY (term_id, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS relations (
+    term_id    INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    related_id INTEGER NOT NULL,
+    PRIMARY KEY (term_id, position)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS terms_fts USING fts5(
+    name, aliases, definition, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS lookup_misses (
+    guild_id  INTEGER NOT NULL,
+    norm      TEXT NOT NULL,
+    query     TEXT NOT NULL,
+    count     INTEGER NOT NULL DEFAULT 1,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, norm)
+) WITHOUT ROWID;
+"""
+
+GLOSSARY_TABLES = ("terms", "aliases", "faqs", "relations", "terms_fts")
+
+_CARD_QUERY = """
+SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.source,
+    (SELECT json_group_array(alias) FROM
+        (SELECT alias FROM aliases WHERE term_id = t.id ORDER BY position)) AS aliases,
+    (SELECT json_group_array(json_array(question, answer)) FROM
+        (SELECT question, answer FROM faqs WHERE term_id = t.id ORDER BY position)) AS faqs,
+    (SELECT json_group_array(json_array(r.related_id, rt.name)) FROM
+        (SELECT related_id FROM relations WHERE term_id = t.id ORDER BY position) AS r
+        JOIN terms AS rt ON rt.id = r.related_id) AS related
+FROM terms AS t WHERE t.id = ?
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the in-memory index needs of one term: no definitions, so memory stays small."""
+
+    term_id: int
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGlossary:
+    """The glossary currently in the database, as the index needs it."""
+
+    name: str
+    content_hash: str
+    rows: tuple[IndexRow, ...]
+
+
+class GlossaryStore:
+    """Glossary tables over one aiosqlite connection (owned by the entry point, not by the store)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def meta(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self.db.commit()
+
+    async def write(self, glossary: Glossary) -> StoredGlossary:
+        """Replace the glossary tables with ``glossary`` in one transaction; return what the index needs."""
+        entries = glossary.entries
+        db = self.db
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            await db.executemany(
+                "INSERT OR IGNORE INTO term_keys(norm, name) VALUES (?, ?)",
+                ((normalize(e.term), e.term) for e in entries),
+            )
+            ids = await self._ids_by_norm()
+            # Map every name and alias to its term id, to resolve related names.
+            lookup: dict[str, int] = {}
+            for entry in entries:
+                tid = ids[normalize(entry.term)]
+                lookup[normalize(entry.term)] = tid
+                for alias in entry.aliases:
+                    lookup.setdefault(normalize(alias), tid)
+            for table in GLOSSARY_TABLES:
+                await db.execute(f"DELETE FROM {table}")
+            await db.executemany(
+                "INSERT INTO terms(id, position, name, definition, example, why, category, links, source)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        ids[normalize(e.term)],
+                        pos,
+                        e.term,
+                        e.definition,
+                        e.example,
+                        e.why_it_matters,
+                        e.category,
+                        json.dumps(list(e.see_also_links)),
+                        e.source,
+                    )
+                    for pos, e in enumerate(entries)
+                ),
+            )
+            await db.executemany(
+                "INSERT INTO aliases(term_id, position, alias) VALUES (?, ?, ?)",
+                _children(entries, ids, lambda e: _unique_aliases(e)),
+            )
+            await db.executemany(
+                "INSERT INTO faqs(term_id, position, question, answer) VALUES (?, ?, ?, ?)",
+                ((tid, pos, f.q, f.a) for tid, pos, f in _children(entries, ids, lambda e: e.faq)),
+            )
+            await db.executemany(
+                "INSERT INTO relations(term_id, position, related_id) VALUES (?, ?, ?)",
+                _children(entries, ids, lambda e: [lookup[normalize(r)] for r in e.related]),
+            )
+            await db.executemany(
+                "INSERT INTO terms_fts(rowid, name, aliases, definition) VALUES (?, ?, ?, ?)",
+                ((ids[normalize(e.term)], e.term, " ".join(e.aliases), e.definition) for e in entries),
+            )
+            for key, value in (
+                ("glossary_hash", glossary.content_hash),
+                ("glossary_name", glossary.name),
+                ("glossary_loaded_at", str(int(time.time()))),
+            ):
+                await db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        rows = tuple(IndexRow(ids[normalize(e.term)], e.term, _unique_aliases(e)) for e in entries)
+        return StoredGlossary(glossary.name, glossary.content_hash, rows)
+
+    async def _ids_by_norm(self) -> dict[str, int]:
+        async with self.db.execute("SELECT norm, id FROM term_keys") as cur:
+            return {norm: tid for norm, tid in await cur.fetchall()}
+
+    async def read(self) -> StoredGlossary | None:
+        """The glossary stored by the last load, or None if there is none."""
+        digest = await self.meta("glossary_hash")
+        if digest is None:
+            return None
+        name = await self.meta("glossary_name") or "Glossary"
+        aliases: dict[int, list[str]] = {}
+        async with self.db.execute("SELECT term_id, alias FROM aliases ORDER BY term_id, position") as cur:
+            for tid, alias in await cur.fetchall():
+                aliases.setdefault(tid, []).append(alias)
+        async with self.db.execute("SELECT id, name FROM terms ORDER BY position") as cur:
+            rows = tuple(IndexRow(tid, nm, tuple(aliases.get(tid, ()))) for tid, nm in await cur.fetchall())
+        return StoredGlossary(name, digest, rows)
+
+    async def card(self, term_id: int) -> Card | None:
+        """Everything a card shows for ``term_id``, in one query; None if the term is not in the glossary."""
+        async with self.db.execute(_CARD_QUERY, (term_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        tid, name, definition, example, why, category, links, source, aliases, faqs, related = tuple(row)
+        entry = Entry(
+            term=name,
+            definition=definition,
+            aliases=tuple(json.loads(aliases)),
+            example=example,
+            why_it_matters=why,
+            faq=tuple(Faq(q, a) for q, a in json.loads(faqs)),
+            related=tuple(n for _, n in json.loads(related)),
+            category=category,
+            see_also_links=tuple(json.loads(links)),
+            source=source,
+        )
+        return Card(tid, entry, tuple(Related(rid, rname) for rid, rname in json.loads(related)))
+
+    async def former_name(self, term_id: int) -> str | None:
+        """The name a term id was given when it was first loaded, even if the term has since been removed."""
+        async with self.db.execute("SELECT name FROM term_keys WHERE id = ?", (term_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def search(self, query: str, limit: int = 10) -> list[tuple[int, str]]:
+        """Full-text search over names, aliases and definitions; names weigh most. Returns (id, name)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        async with self.db.execute(
+            "SELECT rowid, name FROM terms_fts WHERE terms_fts MATCH ?"
+            " ORDER BY bm25(terms_fts, 10.0, 6.0, 1.0) LIMIT ?",
+            (match, limit),
+        ) as cur:
+            return [(int(tid), str(name)) for tid, name in await cur.fetchall()]
+
+    async def record_miss(self, guild_id: int, query: str, now: int) -> None:
+        """Remember a term someone looked for and did not find, so admins can see what to add."""
+        norm = normalize(query)[:100]
+        if not norm:
+            return
+        await self.db.execute(
+            "INSERT INTO lookup_misses(guild_id, norm, query, count, last_seen) VALUES (?, ?, ?, 1, ?)"
+            " ON CONFLICT(guild_id, norm) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen,"
+            " query = excluded.query",
+            (guild_id, norm, query[:100], now),
+        )
+        await self.db.commit()
+
+    async def top_misses(self, guild_id: int, limit: int = 15) -> list[tuple[str, int]]:
+        """The most looked-for unknown terms in a server, most frequent first."""
+        async with self.db.execute(
+            "SELECT query, count FROM lookup_misses WHERE guild_id = ? ORDER BY count DESC, last_seen DESC LIMIT ?",
+            (guild_id, limit),
+        ) as cur:
+            return [(str(q), int(c)) for q, c in await cur.fetchall()]
+
+
+def _unique_aliases(entry: Entry) -> tuple[str, ...]:
+    """Aliases without those that only repeat the term's own name or an earlier alias."""
+    seen = {normalize(entry.term)}
+    out: list[str] = []
+    for alias in entry.aliases:
+        key = normalize(alias)
+        if key not in seen:
+            seen.add(key)
+            out.append(alias)
+    return tuple(out)
+
+
+def _children(entries: Iterable[Entry], ids: dict[str, int], items: object) -> Iterable[tuple]:
+    """(term id, position, item) rows for a per-entry list such as aliases or faqs."""
+    getter = items  # a callable Entry -> sequence
+    for entry in entries:
+        tid = ids[normalize(entry.term)]
+        for pos, item in enumerate(getter(entry)):  # type: ignore[operator]
+            yield (tid, pos, item)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression from free text: each word quoted (so no FTS syntax leaks in), prefix-matched."""
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split() if w][:8]
+    return " ".join(f'"{w[:40]}"*' for w in words)

@@ -1,0 +1,57 @@
+"""/define, /search and /random, and the persistent term buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import limits
+from bot.views import TermButton, send
+
+if TYPE_CHECKING:
+    from bot.client import GlossaryBot
+
+
+class Define(commands.Cog):
+    """Looking terms up."""
+
+    def __init__(self, bot: GlossaryBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(TermButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(TermButton)
+
+    @app_commands.command(name="define", description="Show the definition card of a term")
+    @app_commands.describe(
+        term="The term, an alias or an acronym (e.g. genai, LLM, RAG)",
+        private="Only you see the card (default: everyone in the channel)",
+    )
+    async def define(self, interaction: discord.Interaction, term: str, private: bool = False) -> None:
+        reply = await self.bot.replies.define(term, private=private, guild_id=interaction.guild_id)
+        await send(interaction, reply)
+
+    @define.autocomplete("term")
+    async def define_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = self.bot.library.index.autocomplete(current, limit=limits.AUTOCOMPLETE_CHOICES)
+        return [app_commands.Choice(name=c.label, value=c.value) for c in choices]
+
+    @app_commands.command(name="search", description="Search names, aliases and definitions")
+    @app_commands.describe(query="Words to look for, e.g. 'images from text' or 'reward'")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        await send(interaction, await self.bot.replies.search(query))
+
+    @app_commands.command(name="random", description="Show a random term's card")
+    async def random(self, interaction: discord.Interaction) -> None:
+        await send(interaction, await self.bot.replies.random())
+
+
+async def setup(bot: GlossaryBot) -> None:
+    await bot.add_cog(Define(bot))

@@ -1,0 +1,108 @@
+"""Cards: rendering rules, and a property test that any entry renders within every Discord limit."""
+
+from __future__ import annotations
+
+import discord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import limits
+from bot.cards import as_text, button_id, colour_for, embed_length, render, shorten
+from bot.model import Card, Entry, Faq, Related
+from bot.replies import Reply
+from bot.views import make_view, payload
+
+
+def test_shorten_cuts_at_a_word_with_ellipsis() -> None:
+    assert shorten("short", 10) == "short"
+    out = shorten("the quick brown fox jumps over", 15)
+    assert out == "the quick…"
+    assert len(out) <= 15
+    assert shorten("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_card_layout() -> None:
+    entry = Entry(
+        term="Generative AI",
+        definition="Makes new things.",
+        aliases=("GenAI",),
+        example="A picture.",
+        why_it_matters="Everywhere.",
+        faq=(Faq("Is it new?", "Fairly."),),
+        category="Foundations",
+    )
+    card = Card(1, entry, (Related(2, "Large Language Model"), Related(3, "Transformer")))
+    rendered = render(card, "Generative AI Glossary", heading="Term of the day · 28 November")
+    embed = rendered.embed
+    assert embed["title"] == "Generative AI"
+    assert embed["description"] == "*Also known as: GenAI*\n\nMakes new things."
+    assert [f["name"] for f in embed["fields"]] == ["Example", "Why it matters", "FAQ · Is it new?"]
+    assert embed["footer"]["text"] == "Generative AI Glossary · Foundations"
+    assert embed["author"]["name"] == "Term of the day · 28 November"
+    assert embed["colour"] == colour_for("Foundations")
+    assert rendered.buttons == ((button_id(2), "Large Language Model"), (button_id(3), "Transformer"))
+    assert rendered.cut == ()
+    text = as_text(card, "G")
+    assert (
+        "Also known as: GenAI" in text and "Q: Is it new?" in text and "Related: Large Language Model" in text
+    )
+
+
+def test_colours_are_stable_per_category() -> None:
+    assert colour_for("Training") == colour_for(" training ")
+    assert colour_for("") == 0x5865F2
+
+
+texts = st.text(min_size=0, max_size=7000)
+names = st.text(min_size=1, max_size=300).filter(lambda s: s.strip())
+
+
+@st.composite
+def cards(draw: st.DrawFn) -> Card:
+    entry = Entry(
+        term=draw(names),
+        definition=draw(st.text(min_size=1, max_size=9000).filter(lambda s: s.strip())),
+        aliases=tuple(draw(st.lists(names, max_size=30))),
+        example=draw(texts),
+        why_it_matters=draw(texts),
+        faq=tuple(Faq(draw(names), draw(texts)) for _ in range(draw(st.integers(0, 30)))),
+        category=draw(st.text(max_size=3000)),
+        see_also_links=tuple(draw(st.lists(st.just("https://example.com/" + "a" * 200), max_size=10))),
+    )
+    related = tuple(Related(i, draw(names)) for i in range(draw(st.integers(0, 30))))
+    return Card(draw(st.integers(1, 2**53)), entry, related)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cards(), st.text(max_size=3000), st.text(max_size=400))
+def test_any_entry_renders_within_every_discord_limit(card: Card, glossary: str, heading: str) -> None:
+    rendered = render(card, glossary, heading)
+    embed = rendered.embed
+    assert 1 <= len(embed["title"]) <= limits.EMBED_TITLE
+    assert 1 <= len(embed["description"]) <= limits.EMBED_DESCRIPTION
+    assert len(embed["fields"]) <= limits.EMBED_FIELDS
+    for field in embed["fields"]:
+        assert 1 <= len(field["name"]) <= limits.EMBED_FIELD_NAME
+        assert 1 <= len(field["value"]) <= limits.EMBED_FIELD_VALUE
+    assert len(embed.get("footer", {}).get("text", "")) <= limits.EMBED_FOOTER
+    assert len(embed.get("author", {}).get("name", "")) <= limits.EMBED_AUTHOR
+    assert embed_length(embed) <= limits.EMBED_TOTAL
+    # The real discord.py objects agree: the embed's own length and the view's layout.
+    assert len(discord.Embed.from_dict(embed)) <= limits.EMBED_TOTAL
+    assert len(rendered.buttons) <= limits.MAX_RELATED
+    for custom_id, label in rendered.buttons:
+        assert 1 <= len(custom_id) <= limits.CUSTOM_ID
+        assert 1 <= len(label) <= limits.BUTTON_LABEL
+
+
+async def test_view_layout_five_per_row_and_payload_never_pings() -> None:
+    buttons = tuple((button_id(i), f"Term {i}") for i in range(1, 21))
+    reply = Reply(embed={"title": "x", "description": "y"}, buttons=buttons)
+    view = make_view(reply)
+    assert view is not None and view.timeout is None
+    rows = view.to_components()
+    assert len(rows) == 4
+    assert all(len(row["components"]) == limits.BUTTONS_PER_ROW for row in rows)
+    body = payload(reply)
+    assert body["allowed_mentions"] == {"parse": []}
+    assert body["components"][0]["components"][0]["custom_id"] == "gb:t:1"

@@ -1,0 +1,185 @@
+"""The loader: good and broken glossaries, every problem reported with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.loader import GlossaryError, load_glossary
+from tests.conftest import SHIPPED
+
+GOOD = """
+glossary: Test Glossary
+terms:
+  - term: Alpha Term
+    aliases: [AT, Alpha]
+    definition: Alpha is the first.
+    example: An alpha example.
+    why_it_matters: It starts things.
+    faq:
+      - q: Why alpha?
+        a: Because.
+    related: [Beta Term]
+  - term: Beta Term
+    definition: Beta is the second.
+    related: [alpha]
+"""
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(GlossaryError) as info:
+        load_glossary(folder)
+    return [str(p) for p in info.value.problems]
+
+
+def test_shipped_glossary_is_valid_and_large() -> None:
+    glossary = load_glossary(SHIPPED)
+    assert glossary.name == "Generative AI Glossary"
+    assert len(glossary.entries) >= 100
+    names = {e.term for e in glossary.entries}
+    for seed_term in (
+        "Generative AI",
+        "Large Language Model",
+        "Diffusion Model",
+        "Transformer",
+        "Variational Autoencoder",
+        "Prompt Engineering",
+    ):
+        assert seed_term in names
+    for entry in glossary.entries:
+        assert entry.example and entry.why_it_matters and entry.faq, entry.term
+        assert 2 <= len(entry.related) <= 6, entry.term
+
+
+def test_seed_content_in_generative_ai_entry() -> None:
+    entry = next(e for e in load_glossary(SHIPPED).entries if e.term == "Generative AI")
+    assert "GenAI" in entry.aliases
+    assert entry.definition.startswith(
+        "Generative AI (GenAI) is artificial intelligence that learns patterns"
+    )
+    assert entry.example.startswith("A user types a prompt like 'a cat astronaut floating in space'")
+    assert entry.faq[0].a.startswith("Regular AI often classifies or predicts")
+    assert entry.related == (
+        "Large Language Model",
+        "Diffusion Model",
+        "Transformer",
+        "Variational Autoencoder",
+        "Prompt Engineering",
+    )
+
+
+def test_good_file_loads_with_name_and_resolves_aliases(write_yaml) -> None:
+    folder = write_yaml("g.yaml", GOOD)
+    glossary = load_glossary(folder)
+    assert glossary.name == "Test Glossary"
+    assert [e.term for e in glossary.entries] == ["Alpha Term", "Beta Term"]
+    assert glossary.entries[0].source == "g.yaml:3"
+    assert len(glossary.content_hash) == 64
+
+
+def test_a_plain_list_file_is_accepted_and_named_after_the_folder(write_yaml) -> None:
+    folder = write_yaml("x.yml", "- term: Solo\n  definition: Alone.\n")
+    glossary = load_glossary(folder)
+    assert glossary.name == "Glossary"
+    assert glossary.entries[0].term == "Solo"
+
+
+def test_yaml_syntax_error_names_file_and_line(write_yaml) -> None:
+    folder = write_yaml("broken.yaml", "terms:\n  - term: A\n    definition: [unclosed\n  - term: B\n")
+    problems = problems_of(folder)
+    assert len(problems) == 1
+    assert problems[0].startswith("broken.yaml:")
+    assert "YAML syntax error" in problems[0]
+    line = int(problems[0].split(":")[1])
+    assert 3 <= line <= 5
+
+
+def test_every_problem_is_reported_with_its_line(write_yaml) -> None:
+    folder = write_yaml(
+        "bad.yaml",
+        """
+        terms:
+          - term: Gen-AI
+            definition: One.
+            colour: red
+            related: [Nowhere, Gen AI]
+          - term: genai
+            definition: Two.
+          - aliases: [X]
+            definition: No term.
+          - term: Lonely
+          - term: Selfish
+            definition: Points at itself.
+            related: [selfish]
+        """,
+    )
+    problems = problems_of(folder)
+    text = "\n".join(problems)
+    assert "bad.yaml:4: unknown key 'colour'" in text
+    assert "bad.yaml:5: related term 'Nowhere' of 'Gen-AI' is not in the glossary" in text
+    assert "bad.yaml:6: term 'genai' of 'genai' collides with 'Gen-AI' (bad.yaml:2)" in text
+    assert "bad.yaml:8: missing required field 'term'" in text
+    assert "bad.yaml:10: missing required field 'definition'" in text
+    assert "bad.yaml:13: 'Selfish' lists itself as related" in text
+
+
+def test_duplicate_alias_across_files_compared_loosely(write_yaml) -> None:
+    write_yaml("a.yaml", "terms:\n  - term: Retrieval\n    aliases: [R.A.G.]\n    definition: d\n")
+    folder = write_yaml("b.yaml", "terms:\n  - term: RAG\n    definition: d\n")
+    problems = problems_of(folder)
+    assert problems == [
+        "b.yaml:2: term 'RAG' of 'RAG' collides with 'Retrieval' (a.yaml:3); "
+        "names and aliases must be unique ignoring case and punctuation"
+    ]
+
+
+def test_text_that_cannot_fit_a_card_is_refused(write_yaml) -> None:
+    long_example = "word " * 300
+    folder = write_yaml(
+        "long.yaml",
+        f"terms:\n  - term: {'T' * 81}\n    definition: d\n  - term: Ok\n    definition: d\n"
+        f"    example: {long_example}\n",
+    )
+    text = "\n".join(problems_of(folder))
+    assert "long.yaml:2: term is over 80 characters" in text
+    assert "long.yaml:6: 'example' does not fit Discord's card limits" in text
+
+
+def test_wrong_types_and_duplicate_keys(write_yaml) -> None:
+    folder = write_yaml(
+        "types.yaml",
+        """
+        terms:
+          - term: A
+            term: B
+            definition: d
+            aliases: {x: 1}
+            faq: [just text]
+          - not a mapping
+        """,
+    )
+    text = "\n".join(problems_of(folder))
+    assert "types.yaml:3: key 'term' appears twice" in text
+    assert "types.yaml:5: 'aliases' must be a list of text" in text
+    assert "each 'faq' item must have 'q' and 'a'" in text
+    assert "each entry must be a mapping" in text
+
+
+def test_missing_and_empty_glossary(tmp_path: Path) -> None:
+    assert "no such file" in str(problems_of(tmp_path / "nope")[0])
+    (tmp_path / "empty").mkdir()
+    assert "no .yaml or .yml files found" in problems_of(tmp_path / "empty")[0]
+
+
+def test_conflicting_glossary_names(write_yaml) -> None:
+    write_yaml("a.yaml", "glossary: One\nterms:\n  - term: A\n    definition: d\n")
+    folder = write_yaml("b.yaml", "glossary: Two\nterms:\n  - term: B\n    definition: d\n")
+    assert "files name the glossary differently" in problems_of(folder)[0]
+
+
+def test_non_utf8_file(write_yaml, tmp_path: Path) -> None:
+    folder = write_yaml("ok.yaml", "terms: []\n")
+    (folder / "latin.yaml").write_bytes(b"terms:\n  - term: caf\xe9\n    definition: d\n")
+    problems = problems_of(folder)
+    assert problems and problems[0].startswith("latin.yaml:")
