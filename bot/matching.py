@@ -164,8 +164,13 @@ class TermIndex:
                 scored.append((score, candidate))
         # Keys that start with the query's first letter are likelier what was meant ("pste" is not "site").
         scored.sort(key=lambda item: (-(item[0] + (3 if item[1][:1] == key[:1] else 0)), item[1]))
+        candidates = [candidate for _, candidate in scored]
+        if len(key) >= 3:
+            # Longer names that start with what was typed ("transformer" → "Transformers Library").
+            lo = bisect_left(self.sorted_keys, key)
+            candidates += self.sorted_keys[lo : bisect_right(self.sorted_keys, key + "\U0010ffff", lo=lo)][:limit]
         out: list[int] = []
-        for _, candidate in scored:
+        for candidate in candidates:
             term_id = self.key_ids[candidate]
             if term_id not in out:
                 out.append(term_id)

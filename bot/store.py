@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS relations (
     PRIMARY KEY (term_id, position)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS terms_fts USING fts5(
-    name, aliases, definition, tokenize = 'unicode61 remove_diacritics 2'
+    name, aliases, definition, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS lookup_misses (
     guild_id  INTEGER NOT NULL,
@@ -296,4 +296,4 @@ def _children(entries: Iterable[Entry], ids: dict[str, int], items: object) -> I
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression from free text: each word quoted (so no FTS syntax leaks in), prefix-matched."""
     words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split() if w][:8]
-    return " ".join(f'"{w[:40]}"*' for w in words)
+    return " OR ".join(f'"{w[:40]}"*' for w in words)

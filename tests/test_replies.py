@@ -1,0 +1,91 @@
+"""What the bot answers, decided in the core: cards, did-you-mean, search, random, gone terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import limits
+from bot.cards import button_id
+from bot.library import Library
+from bot.replies import Replies, quote
+
+
+@pytest.fixture
+def replies(library: Library) -> Replies:
+    return Replies(library)
+
+
+async def test_define_known_term_is_a_public_card_with_related_buttons(replies: Replies) -> None:
+    reply = await replies.define("genai")
+    assert not reply.ephemeral
+    assert reply.embed is not None and reply.embed["title"] == "Generative AI"
+    assert [label for _, label in reply.buttons] == [
+        "Large Language Model",
+        "Diffusion Model",
+        "Transformer",
+        "Variational Autoencoder",
+        "Prompt Engineering",
+    ]
+    assert (await replies.define("LLMs", private=True)).ephemeral
+
+
+async def test_define_unknown_term_suggests_and_records_the_miss(replies: Replies, library: Library) -> None:
+    reply = await replies.define("difusion", guild_id=7)
+    assert reply.ephemeral and reply.embed is None
+    assert reply.content == "No term matches `difusion`. Did you mean:"
+    assert reply.buttons[0] == (button_id(library.index.lookup("diffusion model")), "Diffusion Model")
+    assert reply.primary_buttons
+    assert await library.store.top_misses(7) == [("difusion", 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "qqqqzzzz", "@everyone", "<@123>", "```", "'; DROP TABLE terms; --", "😀" * 6000, "**" * 3000],
+)
+async def test_define_odd_input_gets_a_short_clear_ephemeral_answer(replies: Replies, text: str) -> None:
+    reply = await replies.define(text, guild_id=1)
+    assert reply.ephemeral
+    assert 0 < len(reply.content) <= 200
+    assert "```" not in reply.content
+
+
+def test_quote_keeps_user_text_inside_one_code_span() -> None:
+    assert quote("a`b\nc") == "`a'b c`"
+    assert len(quote("x" * 500)) <= 62
+
+
+async def test_search_lists_results_with_buttons(replies: Replies) -> None:
+    reply = await replies.search("noise images")
+    assert reply.ephemeral and reply.embed is not None
+    assert "Diffusion Model" in reply.embed["description"]
+    assert 1 <= len(reply.buttons) <= 10
+    assert len(reply.embed["description"]) <= limits.EMBED_DESCRIPTION
+
+
+async def test_search_with_no_results(replies: Replies) -> None:
+    reply = await replies.search("zzzqqqxxx")
+    assert reply.ephemeral and reply.embed is None and reply.content.startswith("Nothing in the glossary matches")
+    assert (await replies.search("   ")).content.startswith("Type something")
+
+
+async def test_random_is_a_public_card(replies: Replies, library: Library) -> None:
+    reply = await replies.random()
+    assert not reply.ephemeral and reply.embed is not None
+    assert library.index.lookup(reply.embed["title"]) is not None
+
+
+async def test_open_a_term_that_left_the_glossary(db, write_yaml) -> None:
+    from bot.store import GlossaryStore
+
+    folder = write_yaml("g.yaml", "terms:\n  - term: Transformer\n    definition: d\n  - term: Transformers Lib\n    definition: e\n")
+    library = Library(GlossaryStore(db), folder)
+    await library.load()
+    old = library.index.lookup("transformer")
+    write_yaml("g.yaml", "terms:\n  - term: Transformers Lib\n    definition: e\n")
+    await library.reload()
+    reply = await Replies(library).open(old)
+    assert reply.ephemeral
+    assert reply.content.startswith("**Transformer** is no longer in the glossary.")
+    assert [label for _, label in reply.buttons] == ["Transformers Lib"]
+    unknown = await Replies(library).open(123456)
+    assert unknown.content == "That term is no longer in the glossary."

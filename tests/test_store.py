@@ -1,0 +1,169 @@
+"""The SQLite store and the library: loads, warm restarts, stable ids, search, failed reloads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.db import connect
+from bot.library import Library
+from bot.loader import GlossaryError
+from bot.store import GlossaryStore, fts_query
+from tests.conftest import SHIPPED
+
+SMALL = """
+glossary: Small
+terms:
+  - term: Alpha
+    aliases: [A1]
+    definition: Alpha is the first letter.
+    faq:
+      - q: Why?
+        a: Because.
+    related: [Beta]
+  - term: Beta
+    definition: Beta comes second.
+    related: [Alpha]
+"""
+
+
+async def test_cold_then_warm_load_reuses_tables(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await connect(path)
+    first = await Library(GlossaryStore(db), SHIPPED).load()
+    assert first.ok and first.rebuilt and first.terms >= 100
+    await db.close()
+
+    db = await connect(path)  # a restart: new connection, new library, same file
+    library = Library(GlossaryStore(db), SHIPPED)
+    second = await library.load()
+    assert second.ok and not second.rebuilt
+    assert second.terms == first.terms and second.aliases == first.aliases
+    assert library.index.lookup("genai") is not None
+    await db.close()
+
+
+async def test_card_from_store_has_everything(library: Library) -> None:
+    term_id = library.index.lookup("genai")
+    assert term_id is not None
+    card = await library.card(term_id)
+    assert card is not None
+    assert card.entry.term == "Generative AI"
+    assert card.entry.aliases[0] == "GenAI"
+    assert card.entry.faq[0].q == "How is Generative AI different from regular AI?"
+    assert [r.name for r in card.related] == [
+        "Large Language Model",
+        "Diffusion Model",
+        "Transformer",
+        "Variational Autoencoder",
+        "Prompt Engineering",
+    ]
+    assert all(library.index.names[r.term_id] == r.name for r in card.related)
+    assert await library.card(999_999) is None
+
+
+async def test_ids_are_stable_across_reloads_and_removed_terms_remembered(db, write_yaml) -> None:
+    folder = write_yaml("g.yaml", SMALL)
+    library = Library(GlossaryStore(db), folder)
+    await library.load()
+    alpha, beta = library.index.lookup("alpha"), library.index.lookup("beta")
+    write_yaml("g.yaml", SMALL.replace("related: [Beta]", "related: [Gamma]").replace("  - term: Beta\n    definition: Beta comes second.\n    related: [Alpha]\n", "  - term: Gamma\n    definition: New.\n    related: [Alpha]\n"))
+    report = await library.reload()
+    assert report.ok and report.rebuilt
+    assert library.index.lookup("alpha") == alpha
+    assert library.index.lookup("beta") is None
+    gamma = library.index.lookup("gamma")
+    assert gamma not in (alpha, beta)
+    assert await library.card(beta) is None
+    assert await library.store.former_name(beta) == "Beta"
+
+
+async def test_failed_reload_keeps_serving_the_last_good_glossary(db, write_yaml) -> None:
+    folder = write_yaml("g.yaml", SMALL)
+    library = Library(GlossaryStore(db), folder)
+    await library.load()
+    alpha = library.index.lookup("alpha")
+    write_yaml("g.yaml", SMALL.replace("related: [Beta]", "related: [Nope]") + "  - oops: 1\n")
+    report = await library.reload()
+    assert not report.ok
+    assert any("g.yaml:9: related term 'Nope'" in str(p) for p in report.problems)
+    assert any("unknown key 'oops'" in str(p) for p in report.problems)
+    assert library.index.lookup("alpha") == alpha
+    card = await library.card(alpha)
+    assert card is not None and [r.name for r in card.related] == ["Beta"]
+    assert await library.store.meta("glossary_name") == "Small"
+
+
+async def test_broken_glossary_at_start_raises_with_problems(db, write_yaml) -> None:
+    folder = write_yaml("g.yaml", "terms:\n  - term: X\n")
+    with pytest.raises(GlossaryError) as info:
+        await Library(GlossaryStore(db), folder).load()
+    assert "g.yaml:2: missing required field 'definition'" in str(info.value)
+
+
+async def test_glossary_load_never_touches_server_tables(db: aiosqlite.Connection, write_yaml) -> None:
+    store = GlossaryStore(db)
+    await store.record_miss(42, "quantum vibes", 1)
+    await db.execute(
+        "INSERT INTO tod_schedules (guild_id, channel_id, post_time, timezone, enabled, next_post_utc,"
+        " next_local_date, created_at, updated_at) VALUES (1, 2, '09:00', 'UTC', 1, 0, '2026-01-01', 0, 0)"
+    )
+    await db.commit()
+    folder = write_yaml("g.yaml", SMALL)
+    library = Library(store, folder)
+    await library.load(force=True)
+    await library.load(force=True)
+    assert await store.top_misses(42) == [("quantum vibes", 1)]
+    async with db.execute("SELECT count(*) FROM tod_schedules") as cur:
+        assert (await cur.fetchone())[0] == 1
+
+
+async def test_changed_file_is_noticed_on_restart(tmp_path: Path, write_yaml) -> None:
+    folder = write_yaml("g.yaml", SMALL)
+    db = await connect(tmp_path / "x.sqlite3")
+    await Library(GlossaryStore(db), folder).load()
+    write_yaml("g.yaml", SMALL.replace("first letter", "very first letter"))
+    library = Library(GlossaryStore(db), folder)
+    assert (await library.load()).rebuilt
+    card = await library.card(library.index.lookup("alpha"))
+    assert card is not None and "very first" in card.entry.definition
+    await db.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("images from text", "Text-to-Image Model"),
+        ("reward", "Reward Model"),
+        ("vector database", "Vector Database"),
+        ("LoRA", "Low-Rank Adaptation"),
+    ],
+)
+async def test_full_text_search(library: Library, query: str, expected: str) -> None:
+    names = [name for _, name in await library.store.search(query)]
+    assert expected in names[:3], names
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "NEAR(", "a AND OR NOT", "'; DROP TABLE terms; --", "*", "😀" * 2000, "x" * 6000, "\x00"],
+)
+async def test_search_survives_any_input(library: Library, query: str) -> None:
+    results = await library.store.search(query)
+    assert isinstance(results, list)
+    assert await library.store.search("transformer")  # the tables are intact
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query('foo "bar" OR baz*') == '"foo"* OR "bar"* OR "or"* OR "baz"*'
+    assert fts_query("!!!") == ""
+
+
+async def test_glossary_as_single_file(db, tmp_path: Path) -> None:
+    single = tmp_path / "one.yaml"
+    shutil.copy(SHIPPED / "01-foundations.yaml", single)
+    with pytest.raises(GlossaryError):  # foundations alone links to terms in other files
+        await Library(GlossaryStore(db), single).load()
