@@ -28,6 +28,7 @@ class Reply:
     buttons: tuple[tuple[str, str], ...] = ()
     ephemeral: bool = False
     primary_buttons: bool = False  # suggestions are the way forward; related terms are secondary
+    extra_embeds: tuple[dict[str, Any], ...] = ()  # shown below ``embed`` (e.g. an admin's schedule status)
 
 
 def quote(text: str) -> str:

@@ -69,12 +69,17 @@ def make_embed(reply: Reply) -> discord.Embed | None:
     return None if reply.embed is None else discord.Embed.from_dict(reply.embed)
 
 
+def make_embeds(reply: Reply) -> list[discord.Embed]:
+    """Every embed of ``reply``: the main one first, then the extras."""
+    main = [] if reply.embed is None else [reply.embed]
+    return [discord.Embed.from_dict(e) for e in (*main, *reply.extra_embeds)]
+
+
 def payload(reply: Reply) -> dict[str, Any]:
     """The exact JSON Discord receives for ``reply`` (for ``python -m bot card --json`` and tests)."""
     view = make_view(reply)
     body: dict[str, Any] = {"content": reply.content or None, "allowed_mentions": NO_PINGS.to_dict()}
-    embed = make_embed(reply)
-    body["embeds"] = [embed.to_dict()] if embed else []
+    body["embeds"] = [embed.to_dict() for embed in make_embeds(reply)]
     body["components"] = view.to_components() if view else []
     if reply.ephemeral:
         body["flags"] = discord.MessageFlags(ephemeral=True).value
@@ -102,11 +107,10 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
 
 async def edit(interaction: discord.Interaction, reply: Reply) -> None:
     """Replace the message the component was on with ``reply`` (used to browse inside an ephemeral card)."""
-    embed = make_embed(reply)
     view = make_view(reply)
     await interaction.response.edit_message(
         content=reply.content or None,
-        embeds=[embed] if embed else [],
+        embeds=make_embeds(reply),
         view=view,
         allowed_mentions=NO_PINGS,
     )
