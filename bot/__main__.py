@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,6 +110,10 @@ async def _run(settings: Settings, *, sync_only: bool = False) -> int:
                 await bot.login(settings.token)
                 await bot.sync_if_changed(force=True)
                 return 0
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                # A clean close on `docker stop`/systemd as on Ctrl-C: the scheduler and the database shut down.
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
             await bot.start(settings.token)
         return 0
     except GlossaryError as exc:

@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS lookup_misses (
 ) WITHOUT ROWID;
 """
 
+# Bumped whenever the glossary tables' layout changes: a stored glossary of another version is rebuilt.
+SCHEMA_VERSION = "1"
 GLOSSARY_TABLES = ("terms", "aliases", "faqs", "relations", "terms_fts")
 
 _CARD_QUERY = """
@@ -178,6 +180,7 @@ class GlossaryStore:
             )
             for key, value in (
                 ("glossary_hash", glossary.content_hash),
+                ("glossary_schema", SCHEMA_VERSION),
                 ("glossary_name", glossary.name),
                 ("glossary_loaded_at", str(int(time.time()))),
             ):
@@ -200,7 +203,7 @@ class GlossaryStore:
     async def read(self) -> StoredGlossary | None:
         """The glossary stored by the last load, or None if there is none."""
         digest = await self.meta("glossary_hash")
-        if digest is None:
+        if digest is None or await self.meta("glossary_schema") != SCHEMA_VERSION:
             return None
         name = await self.meta("glossary_name") or "Glossary"
         aliases: dict[int, list[str]] = {}

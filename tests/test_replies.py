@@ -77,7 +77,9 @@ async def test_random_is_a_public_card(replies: Replies, library: Library) -> No
 async def test_open_a_term_that_left_the_glossary(db, write_yaml) -> None:
     from bot.store import GlossaryStore
 
-    folder = write_yaml("g.yaml", "terms:\n  - term: Transformer\n    definition: d\n  - term: Transformers Lib\n    definition: e\n")
+    folder = write_yaml(
+        "g.yaml", "terms:\n  - term: Transformer\n    definition: d\n  - term: Transformers Lib\n    definition: e\n"
+    )
     library = Library(GlossaryStore(db), folder)
     await library.load()
     old = library.index.lookup("transformer")

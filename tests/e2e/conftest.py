@@ -1,0 +1,76 @@
+"""End-to-end fixtures: the real GlossaryBot, on a real SQLite file, talking to the local Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.client import GlossaryBot
+from bot.db import connect
+from bot.library import Library
+from bot.store import GlossaryStore
+from tests.conftest import SHIPPED
+from tests.emulator import Emulator
+from tests.emulator.harness import default_world, emulator, run_client
+
+__all__ = ["default_world", "emulator"]
+
+
+class StepClock:
+    """The bot's clock in tests: time moves only when the test says, and sleepers wake when it does."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._moved = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        while self._now < when and not wake.is_set():
+            waiters = {asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())}
+            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bot.sqlite3"
+
+
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock(datetime(2026, 11, 28, 8, 58, tzinfo=UTC))
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    emu: Emulator, db_path: Path, *, clock: StepClock | None = None, glossary: Path = SHIPPED
+) -> AsyncIterator[GlossaryBot]:
+    """Open the database, load the glossary and run the bot until the block ends (a full start and stop)."""
+    db = await connect(db_path)
+    try:
+        library = Library(GlossaryStore(db), glossary)
+        await library.load()
+        bot = GlossaryBot(library=library, clock=clock)
+        async with run_client(emu, bot):
+            yield bot
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def bot(emulator: Emulator, default_world, db_path: Path, clock: StepClock) -> AsyncIterator[GlossaryBot]:
+    async with running_bot(emulator, db_path, clock=clock) as running:
+        yield running

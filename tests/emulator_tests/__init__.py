@@ -1,0 +1,1 @@
+"""Tests proving the Discord emulator against discord.py itself."""
