@@ -92,10 +92,8 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
         "content": reply.content or None,
         "ephemeral": reply.ephemeral,
         "allowed_mentions": NO_PINGS,
+        "embeds": make_embeds(reply),
     }
-    embed = make_embed(reply)
-    if embed is not None:
-        kwargs["embed"] = embed
     view = make_view(reply)
     if view is not None:
         kwargs["view"] = view
