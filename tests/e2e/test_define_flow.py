@@ -107,9 +107,7 @@ async def test_related_button_on_public_card_opens_private_card_then_edits_it(
     assert len(emulator.channel_messages(w.general)) == 1  # browsing never flooded the channel
 
 
-async def test_buttons_work_after_a_restart(
-    emulator: Emulator, default_world: DefaultWorld, db_path: Path
-) -> None:
+async def test_buttons_work_after_a_restart(emulator: Emulator, default_world: DefaultWorld, db_path: Path) -> None:
     w = default_world
     async with running_bot(emulator, db_path):
         card = await emulator.slash(w.guild, w.alice, "define", {"term": "rag"}).message()

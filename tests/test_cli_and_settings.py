@@ -1,0 +1,92 @@
+"""The operator's side: settings from the environment, the CLI commands, and logs that never show the token."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.logs import RedactingFormatter
+from bot.settings import DEFAULT_API_BASE, DEFAULT_GLOSSARY, Settings, SettingsError
+from tests.conftest import SHIPPED
+
+TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.abcdefghijklmnopqrstuvwxyz012345"
+
+
+def test_settings_defaults_and_overrides() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN})
+    assert settings.glossary_path == DEFAULT_GLOSSARY
+    assert settings.api_base == DEFAULT_API_BASE
+    assert settings.dev_guild_id is None and settings.log_level == "INFO"
+    custom = Settings.from_env(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "GLOSSARY_PATH": "/g",
+            "DATABASE_PATH": "/d.sqlite3",
+            "DEV_GUILD_ID": "123",
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert (custom.glossary_path, custom.database_path) == (Path("/g"), Path("/d.sqlite3"))
+    assert custom.dev_guild_id == 123 and custom.log_level == "DEBUG"
+    assert custom.api_base == "http://127.0.0.1:9/api/v10"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "x", "DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID must be a server id"),
+        ({"DISCORD_TOKEN": "x", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"DISCORD_TOKEN": "x", "DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE must be an http(s) URL"),
+    ],
+)
+def test_bad_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env(env)
+
+
+def test_settings_repr_hides_the_token() -> None:
+    assert TOKEN not in repr(Settings.from_env({"DISCORD_TOKEN": TOKEN}))
+
+
+def test_log_formatter_redacts_tokens() -> None:
+    formatter = RedactingFormatter("%(message)s", secret="plain-secret")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, f"auth {TOKEN} and plain-secret", None, None)
+    text = formatter.format(record)
+    assert TOKEN not in text and "plain-secret" not in text and text.count("[token]") == 2
+
+
+def test_check_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(SHIPPED)]) == 0
+    out = capsys.readouterr().out
+    assert "Generative AI Glossary" in out and "problems:   0" in out
+    terms = int(next(line for line in out.splitlines() if "terms:" in line).split()[-1])
+    assert terms >= 100
+
+
+def test_check_reports_problems_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text("terms:\n  - term: A\n    definition: d\n    related: [B]\n")
+    assert main(["check", str(tmp_path)]) == 1
+    assert "bad.yaml:4: related term 'B' of 'A' is not in the glossary" in capsys.readouterr().err
+
+
+def test_card_as_text_and_as_exact_payload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.sqlite3"))
+    monkeypatch.setenv("GLOSSARY_PATH", str(SHIPPED))
+    assert main(["card", "LLMs"]) == 0
+    assert capsys.readouterr().out.startswith("Large Language Model\n====")
+    assert main(["card", "genai", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["embeds"][0]["title"] == "Generative AI"
+    assert payload["allowed_mentions"] == {"parse": []}
+    assert payload["components"][0]["components"][0]["custom_id"].startswith("gb:t:")
+    assert main(["card", "difusion"]) == 1
+    assert "Did you mean" in capsys.readouterr().err
