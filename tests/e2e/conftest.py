@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,20 +55,42 @@ def clock() -> StepClock:
     return StepClock(datetime(2026, 11, 28, 8, 58, tzinfo=UTC))
 
 
+class ErrorLog(logging.Handler):
+    """Collects ERROR records from our code and discord.py: a bot that logs an error has failed the test."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     emu: Emulator, db_path: Path, *, clock: StepClock | None = None, glossary: Path = SHIPPED
 ) -> AsyncIterator[GlossaryBot]:
-    """Open the database, load the glossary and run the bot until the block ends (a full start and stop)."""
+    """Open the database, load the glossary and run the bot until the block ends (a full start and stop).
+
+    Errors the bot logs fail the test unless the test took them out of ``bot.error_log.records``.
+    """
+    errors = ErrorLog()
+    loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
+    for logger in loggers:
+        logger.addHandler(errors)
     db = await connect(db_path)
     try:
         library = Library(GlossaryStore(db), glossary)
         await library.load()
         bot = GlossaryBot(library=library, clock=clock)
+        bot.error_log = errors  # type: ignore[attr-defined]
         async with run_client(emu, bot):
             yield bot
     finally:
         await db.close()
+        for logger in loggers:
+            logger.removeHandler(errors)
+    assert not errors.records, [f"{r.name}: {r.getMessage()}" for r in errors.records]
 
 
 @pytest.fixture

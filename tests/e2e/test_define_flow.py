@@ -180,3 +180,25 @@ async def test_gateway_drop_resumes_and_answers_what_came_meanwhile(
     resume = await emulator.wait_for("resume", since=mark)
     assert resume["ok"] and resume["session_id"] == identify["session_id"]
     assert (await ix.response()).embed["title"] == "Transformer"
+
+
+async def test_one_error_path_answers_before_and_after_the_first_response(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot, monkeypatch
+) -> None:
+    w = default_world
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    # An internal failure (the only way to provoke one on purpose is to break a part of the core).
+    monkeypatch.setattr(bot.library.store, "search", broken)
+    reply = await emulator.slash(w.guild, w.alice, "search", {"query": "x"}).response()
+    assert reply.ephemeral and reply.content.startswith("Something went wrong on our side")
+    monkeypatch.setattr(bot.library, "reload", broken)
+    ix = emulator.slash(w.guild, w.owner, "glossary reload")
+    assert (await ix.response()).type == 5  # deferred first, then failed: the answer is a followup
+    (followup,) = await ix.followups(1)
+    assert followup.content.startswith("Something went wrong on our side")
+    logged = [r for r in bot.error_log.records if r.name == "bot.client"]
+    assert len(logged) == 2 and all(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in logged)
+    bot.error_log.records.clear()
