@@ -14,28 +14,30 @@ from tests.emulator import Emulator
 from tests.emulator.harness import DefaultWorld
 
 
-async def test_python_m_bot_serves_define_as_a_real_process(
-    emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
-) -> None:
-    env = {
-        **os.environ,
+def start_bot(tmp_path: Path, *args: str, **settings: str) -> asyncio.Future[asyncio.subprocess.Process]:
+    """``python -m bot ARGS`` in a clean folder (no stray .env), with ``settings`` as its environment."""
+    env = {**os.environ, "DEV_GUILD_ID": "", "PYTHONPATH": str(ROOT), **settings}
+    return asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+    )  # fmt: skip
+
+
+def emulator_settings(emulator: Emulator, tmp_path: Path) -> dict[str, str]:
+    return {
         "DISCORD_TOKEN": emulator.token,
         "DISCORD_API_BASE": emulator.api_base,
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
         "GLOSSARY_PATH": str(SHIPPED),
-        "DEV_GUILD_ID": "",
-        "LOG_LEVEL": "DEBUG",
-        "PYTHONPATH": str(ROOT),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+
+
+async def test_python_m_bot_serves_define_as_a_real_process(
+    emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
+) -> None:
+    process = await start_bot(tmp_path, LOG_LEVEL="DEBUG", **emulator_settings(emulator, tmp_path))
     try:
         await emulator.wait_for("commands_sync", timeout=30)
         await emulator.wait_for("dispatch", lambda e: e["event"] == "GUILD_CREATE", timeout=30)
@@ -47,7 +49,7 @@ async def test_python_m_bot_serves_define_as_a_real_process(
             process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     log = stderr.decode()
-    assert process.returncode == 0, log[-2000:]
+    assert process.returncode == 0, log[-2000:]  # SIGTERM closes the bot cleanly
     assert "glossary 'Generative AI Glossary' loaded" in log
     assert emulator.token not in log  # the token is never logged, even at DEBUG
 
@@ -55,24 +57,7 @@ async def test_python_m_bot_serves_define_as_a_real_process(
 async def test_python_m_bot_sync_registers_commands_globally(
     emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": emulator.token,
-        "DISCORD_API_BASE": emulator.api_base,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "DEV_GUILD_ID": "",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "sync",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, "sync", **emulator_settings(emulator, tmp_path))
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()[-2000:]
     synced = await emulator.wait_for("commands_sync")
@@ -81,16 +66,7 @@ async def test_python_m_bot_sync_registers_commands_globally(
 
 
 async def test_no_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:
-    env = {**os.environ, "DISCORD_TOKEN": "", "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, DISCORD_TOKEN="")
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     lines = stderr.decode().strip().splitlines()
