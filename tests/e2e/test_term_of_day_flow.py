@@ -172,3 +172,18 @@ async def test_deleted_channel_disables_and_stop_keeps_history(
     await cog.tod.tick()
     status = await cog.tod.status(w.guild.id)
     assert status is not None and "deleted" in (status.problem or "")
+
+
+async def test_announcement_channel_and_timezone(
+    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: StepClock
+) -> None:
+    w = default_world
+    options = {"channel": w.announcements.id, "time": "10:00", "timezone": "Europe/Berlin"}
+    reply = await emulator.slash(w.guild, w.admin, "termofday setup", options).response()
+    assert "every day at 10:00 (Europe/Berlin)" in reply.content
+    ten_berlin = int(clock.now().replace(hour=9, minute=0).timestamp())  # 10:00 CET = 09:00 UTC in November
+    assert f"<t:{ten_berlin}:F>" in reply.content
+    mark = emulator.mark()
+    clock.advance(timedelta(minutes=2))
+    created = await emulator.wait_for("message_create", lambda e: e["channel_id"] == w.announcements.id, since=mark)
+    assert created["message"].embeds[0]["author"]["name"] == "Term of the day · 28 November"
