@@ -1,0 +1,238 @@
+"""Profiles behind the benchmark's MISS lines: ``python -m bench.profiling WHAT [--terms N] [--top K]``.
+
+``WHAT`` is ``parse`` (YAML → validated glossary), ``write`` (the SQLite rebuild, per statement),
+``autocomplete``, ``suggest`` or ``roundtrip`` (``/define`` through the emulator at concurrency 50, by area).
+Each runs on the same deterministic data as ``make bench``, so a fix in ``bot/`` can be checked against the
+profile that motivated it before running the whole benchmark again.
+
+cProfile only sees the thread it runs in: the loader and the index build run in worker threads inside
+``Library.load``, so they are profiled here by calling them directly; SQL runs in aiosqlite's thread, so the
+write is broken down by timing each statement instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench import synth
+
+
+def _print_stats(profile: cProfile.Profile, top: int) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    text = out.getvalue().replace(str(Path(sys.prefix)) + "/lib/", "").replace(str(Path.cwd()) + "/", "")
+    print("\n".join(line for line in text.splitlines() if line.strip()))
+
+
+async def _index(ds: synth.Dataset, workdir: Path) -> Any:
+    from bot.db import connect
+    from bot.library import Library
+    from bot.store import GlossaryStore
+
+    db = await connect(workdir / "profile.sqlite3")
+    try:
+        library = Library(GlossaryStore(db), ds.glossary)
+        await library.load()
+    finally:
+        await db.close()
+    return library.index
+
+
+def profile_parse(ds: synth.Dataset, top: int) -> None:
+    from bot.loader import default_name_for, parse, read_sources
+
+    sources, digest = read_sources(ds.glossary)
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.runcall(parse, sources, digest, default_name_for(ds.glossary))
+    print(f"parse + validate, profiled: {time.perf_counter() - started:.2f} s (the profiler roughly doubles it)")
+    _print_stats(profile, top)
+
+
+async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
+    import bot.store
+    from bot.db import connect
+    from bot.loader import load_glossary
+    from bot.store import GlossaryStore
+
+    glossary = load_glossary(ds.glossary)
+    db = await connect(workdir / "write.sqlite3")
+    spent: dict[str, float] = defaultdict(float)
+    calls = 0
+    original_normalize = bot.store.normalize
+
+    def counting_normalize(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return original_normalize(text)
+
+    def timed(method: Any) -> Any:
+        async def run(sql: str, *args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await method(sql, *args)
+            finally:
+                spent[" ".join(sql.split())[:48]] += time.perf_counter() - started
+
+        return run
+
+    # Only executemany and commit are wrapped: ``db.execute`` is also used as ``async with``, which a plain
+    # coroutine wrapper would break. Single statements land in "Python between statements".
+    bot.store.normalize = counting_normalize  # type: ignore[assignment]
+    db.executemany = timed(db.executemany)  # type: ignore[method-assign]
+    commit = db.commit
+
+    async def timed_commit() -> None:
+        started = time.perf_counter()
+        await commit()
+        spent["COMMIT"] += time.perf_counter() - started
+
+    db.commit = timed_commit  # type: ignore[method-assign]
+    try:
+        started = time.perf_counter()
+        await GlossaryStore(db).write(glossary)
+        total = time.perf_counter() - started
+    finally:
+        bot.store.normalize = original_normalize  # type: ignore[assignment]
+        await db.close()
+    print(f"GlossaryStore.write of {len(glossary.entries):,} terms: {total:.2f} s; normalize() called {calls:,} times")
+    print("(executemany times include the Python generators that build their rows, normalize() among them)")
+    for sql, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.005:
+            print(f"  {seconds:6.2f} s  {sql}")
+    print(f"  {total - sum(spent.values()):6.2f} s  (single statements: BEGIN, DELETEs, ids, meta; Python)")
+
+
+def profile_matching(what: str, ds: synth.Dataset, index: Any, top: int) -> None:
+    from bot.replies import MAX_SUGGESTIONS
+
+    queries = ds.load_queries()
+    if what == "autocomplete":
+        inputs = [t for n in sorted(queries.prefixes) for t in queries.prefixes[n]] + queries.fragments
+        call = index.autocomplete
+    else:
+        inputs = [m.query for m in queries.misspellings]
+
+        def call(text: str) -> Any:
+            return index.suggest(text, limit=MAX_SUGGESTIONS)
+
+    slowest: list[tuple[int, str]] = []
+    for text in inputs:
+        started = time.perf_counter_ns()
+        call(text)
+        slowest.append((time.perf_counter_ns() - started, text))
+    slowest.sort(reverse=True)
+    print(f"{what}: {len(inputs)} calls; slowest (unprofiled):")
+    for ns, text in slowest[:8]:
+        print(f"  {ns / 1e3:8.0f} µs  {text!r}")
+    profile = cProfile.Profile()
+    profile.enable()
+    for text in inputs:
+        call(text)
+    profile.disable()
+    print(f"all {len(inputs)} calls, profiled:")
+    _print_stats(profile, top)
+    worst = [text for _, text in slowest[: max(1, len(slowest) // 100)]]
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(10):
+        for text in worst:
+            call(text)
+    profile.disable()
+    print(f"the slowest 1% ({len(worst)} calls) x10, profiled:")
+    _print_stats(profile, top)
+
+
+async def profile_roundtrip(ds: synth.Dataset, workdir: Path, top: int) -> None:
+    import bench.roundtrip as roundtrip
+
+    profile = cProfile.Profile()
+    measure = roundtrip._series
+
+    async def profiled(emu: Any, world: Any, traffic: list[tuple[str, bool]], concurrency: int) -> dict[str, Any]:
+        if concurrency == 1:
+            return await measure(emu, world, traffic, concurrency)
+        profile.enable()
+        try:
+            return await measure(emu, world, traffic, concurrency)
+        finally:
+            profile.disable()
+
+    roundtrip._series = profiled  # type: ignore[assignment]
+    result = await roundtrip.measure_roundtrip(
+        {
+            "glossary": str(ds.glossary),
+            "queries": str(ds.queries),
+            "db": str(workdir / "roundtrip.sqlite3"),
+            "requests": [50, 3_000],
+            "seed": ds.seed,
+        }
+    )
+    if "not_measured" in result:
+        print(result["not_measured"])
+        return
+    print(f"/define at concurrency 50 under the profiler: {result['concurrency_50']['per_second']:.0f}/s")
+    areas: dict[str, float] = defaultdict(float)
+    stats = pstats.Stats(profile)
+    total = 0.0
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        total += tottime
+        areas[_area(filename, name)] += tottime
+    print("own time by area (where the CPU went):")
+    for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {seconds:6.2f} s  {seconds / total:5.1%}  {area}")
+    _print_stats(profile, top)
+
+
+def _area(filename: str, name: str) -> str:
+    path = filename.replace("\\", "/")
+    for marker, area in (
+        ("/tests/emulator/", "emulator (tests/emulator)"),
+        ("/bot/", "bot/ (the glossary core)"),
+        ("/cogs/", "cogs/"),
+        ("/discord/", "discord.py"),
+        ("/aiohttp/", "aiohttp"),
+        ("/aiosqlite/", "aiosqlite"),
+        ("/asyncio/", "asyncio"),
+        ("/copy.py", "copy.deepcopy (emulator payload copies)"),
+        ("/json/", "json"),
+    ):
+        if marker in path:
+            return area
+    return f"builtins: {name[:40]}" if filename == "~" else Path(path).name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("parse", "write", "autocomplete", "suggest", "roundtrip"))
+    parser.add_argument("--terms", type=int, default=None, help="glossary size (default 100,000; 10,000 for roundtrip)")
+    parser.add_argument("--top", type=int, default=15, help="functions to list")
+    args = parser.parse_args(argv)
+    terms = args.terms or (10_000 if args.what == "roundtrip" else 100_000)
+    ds = synth.ensure(terms)
+    with tempfile.TemporaryDirectory(prefix="glossary-profile-") as tmp:
+        workdir = Path(tmp)
+        if args.what == "parse":
+            profile_parse(ds, args.top)
+        elif args.what == "write":
+            asyncio.run(profile_write(ds, workdir))
+        elif args.what == "roundtrip":
+            asyncio.run(profile_roundtrip(ds, workdir, args.top))
+        else:
+            profile_matching(args.what, ds, asyncio.run(_index(ds, workdir)), args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

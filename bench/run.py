@@ -1,0 +1,189 @@
+"""Orchestration: generate (or reuse) the datasets, run each measurement in a fresh child, report.
+
+The parent never loads a glossary itself: it only starts ``bench.child`` processes one after another (never in
+parallel: on two cores a concurrent child would be measured as noise) and collects their JSON. Databases go to
+a temporary directory that is removed afterwards; generated glossaries go to ``bench/.cache`` (git-ignored) and
+never into ``data/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report, synth
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+CHILD_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one run measures: ``--quick`` is the before-commit check, the default is the full issue."""
+
+    mode: str
+    sizes: tuple[int, ...]
+    tod_servers: int
+    roundtrip_terms: int
+    roundtrip_requests: tuple[int, int]  # interactions at concurrency 1 and at 50
+    seed: int
+
+
+FULL = Plan("full", (1_000, 10_000, 100_000), 10_000, 10_000, (1_000, 5_000), synth.DEFAULT_SEED)
+QUICK = Plan("quick", (1_000,), 1_000, 1_000, (200, 1_000), synth.DEFAULT_SEED)
+
+
+def progress(message: str, started: float) -> None:
+    """One line per step on stderr, so a long run shows where it is without polluting the table on stdout."""
+    print(f"[bench {time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def run_child(task: str, args: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run ``bench.child`` in a fresh interpreter; its JSON result, or ``{"error": ...}`` if it failed."""
+    args_path = workdir / f"{task}-args.json"
+    out_path = workdir / f"{task}-out.json"
+    out_path.unlink(missing_ok=True)
+    args_path.write_text(json.dumps(args), encoding="utf-8")
+    env = dict(os.environ, PYTHONHASHSEED="0")  # same dict/set layouts every run, for comparable timings
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.child", task, str(args_path), str(out_path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {CHILD_TIMEOUT_S} s"}
+    if out_path.exists():
+        result: dict[str, Any] = json.loads(out_path.read_text(encoding="utf-8"))
+        if "error" in result:
+            print(result.get("traceback", ""), file=sys.stderr)
+        return result
+    return {"error": f"child exited with {proc.returncode}: {proc.stderr.strip()[-600:]}"}
+
+
+def _git_revision() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{rev}{'+dirty' if dirty else ''}" if rev else "unknown"
+
+
+def _meta(plan: Plan) -> dict[str, Any]:
+    import rapidfuzz
+
+    return {
+        "mode": plan.mode,
+        "seed": plan.seed,
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "rapidfuzz": rapidfuzz.__version__,
+        "platform": platform.platform(),
+        "git": _git_revision(),
+        "load_average_start": _load_average(),
+    }
+
+
+def _load_average() -> float | None:
+    """The 1-minute load average: on a shared 2-core machine, other work running is the main source of noise."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[str, Any]:
+    """Measure everything in ``plan``; write ``out`` and return the results."""
+    started = time.perf_counter()
+    results: dict[str, Any] = {"meta": _meta(plan), "sizes": {}}
+    generation = 0.0
+    datasets: dict[int, synth.Dataset] = {}
+    for n in sorted({*plan.sizes, plan.roundtrip_terms}):
+        progress(f"dataset: {n:,} terms", started)
+        datasets[n] = synth.ensure(n, plan.seed)
+        generation += datasets[n].generated_s
+    with tempfile.TemporaryDirectory(prefix="glossary-bench-") as tmp:
+        workdir = Path(tmp)
+        for n in plan.sizes:
+            ds = datasets[n]
+            args = {
+                "glossary": str(ds.glossary),
+                "db": str(workdir / f"glossary-{n}.sqlite3"),
+                "queries": str(ds.queries),
+                "seed": plan.seed,
+            }
+            progress(f"{n:,} terms: cold load (fresh database, fresh process)", started)
+            entry: dict[str, Any] = {"dataset": {"glossary": str(ds.glossary), "generated_s": ds.generated_s}}
+            entry["cold"] = run_child("cold", args, workdir)
+            progress(f"{n:,} terms: warm load (restart) + lookups, autocomplete, did-you-mean, cards", started)
+            entry["serve"] = run_child("serve", args, workdir) if "error" not in entry["cold"] else {}
+            results["sizes"][str(n)] = entry
+        progress(f"term of the day: {plan.tod_servers:,} servers due in one minute", started)
+        results["tod"] = run_child(
+            "tod", {"folder": str(workdir), "servers": plan.tod_servers, "terms": 10_000, "seed": plan.seed}, workdir
+        )
+        if skip_roundtrip:
+            results["roundtrip"] = {"not_measured": "skipped (--no-roundtrip)"}
+        else:
+            progress(f"emulator round trip: /define on {plan.roundtrip_terms:,} terms", started)
+            ds = datasets[plan.roundtrip_terms]
+            rt = run_child(
+                "roundtrip",
+                {
+                    "glossary": str(ds.glossary),
+                    "queries": str(ds.queries),
+                    "db": str(workdir / "roundtrip.sqlite3"),
+                    "requests": list(plan.roundtrip_requests),
+                    "seed": plan.seed,
+                },
+                workdir,
+            )
+            if "error" in rt:
+                # The emulator belongs to another work stream: a failure there is "not measured", never faked.
+                rt = {"not_measured": f"emulator round trip failed: {rt['error']}"}
+            results["roundtrip"] = rt
+    results["meta"]["load_average_end"] = _load_average()
+    results["meta"]["wall_s"] = time.perf_counter() - started
+    results["meta"]["generation_s"] = generation
+    results["targets"] = report.judged_targets(results)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    progress(f"done; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", started)
+    return results
+
+
+def failed(results: dict[str, Any]) -> list[str]:
+    """Measurements that could not be made (crashes, timeouts): these, not MISSes, fail the run."""
+    problems = []
+    for n, entry in results["sizes"].items():
+        for part in ("cold", "serve"):
+            if "error" in (entry.get(part) or {"error": "not run"}):
+                problems.append(f"{n} terms {part}: {(entry.get(part) or {}).get('error', 'not run')}")
+    if "error" in results.get("tod", {}):
+        problems.append(f"term of the day: {results['tod']['error']}")
+    return problems

@@ -1,0 +1,111 @@
+"""The benchmark still runs: generator validity and determinism, and each measurement's result shape.
+
+Timings are never asserted (they depend on the machine); this only guards ``make bench`` from silently
+breaking when ``bot/`` changes, in a few seconds, on glossaries of a few hundred terms.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `bench` is not an installed package; plain `pytest` may not see the repo root
+    sys.path.insert(0, str(ROOT))
+
+from bench import report, synth  # noqa: E402
+from bench.load import measure_load  # noqa: E402
+from bench.matching import measure_matching  # noqa: E402
+from bench.render import measure_cards  # noqa: E402
+from bench.tod import measure_tod  # noqa: E402
+from bot.loader import load_glossary  # noqa: E402
+from bot.normalize import normalize  # noqa: E402
+
+SIZE = 300
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> synth.Dataset:
+    return synth.ensure(SIZE, cache_dir=tmp_path_factory.mktemp("bench-cache"))
+
+
+def test_generator_is_deterministic_and_valid_for_the_loader(tmp_path: Path) -> None:
+    first, again = synth.generate(SIZE, seed=7), synth.generate(SIZE, seed=7)
+    assert [t.name for t in first] == [t.name for t in again]
+    assert [t.definition for t in first] == [t.definition for t in again]
+    assert [t.name for t in synth.generate(SIZE, seed=8)] != [t.name for t in first]
+    synth.write_glossary(first, tmp_path / "g", "Smoke")
+    glossary = load_glossary(tmp_path / "g")  # raises GlossaryError with file:line if anything is invalid
+    assert len(glossary.entries) == SIZE
+    keys = [normalize(t.name) for t in first]
+    assert len(set(keys)) == SIZE
+    assert all(len(t.name) <= 80 and 1 <= len(t.name.replace("-", " ").split()) <= 5 for t in first)
+    assert all(len(t.aliases) <= 3 for t in first)
+    assert any(t.related for t in first) and any(t.aliases for t in first)
+
+
+def test_dataset_cache_and_queries(dataset: synth.Dataset) -> None:
+    assert (dataset.glossary / "part-0001.yaml").exists()
+    again = synth.ensure(SIZE, cache_dir=dataset.glossary.parent.parent)
+    assert again.generated_s == 0.0 and again.glossary == dataset.glossary
+    queries = dataset.load_queries()
+    assert sorted(queries.prefixes) == [1, 2, 3, 4, 5, 6]
+    assert queries.names and queries.aliases and queries.fragments
+    kinds = {m.kind for m in queries.misspellings}
+    assert kinds == set(synth.MISSPELLING_KINDS)
+
+
+@pytest.fixture
+async def measured(dataset: synth.Dataset, tmp_path: Path) -> dict[str, Any]:
+    """Cold then warm load in this process, then the per-size measurements, as ``bench.child`` runs them."""
+    cold, library = await measure_load(dataset.glossary, tmp_path / "g.sqlite3", expect_rebuilt=True)
+    await library.store.db.close()
+    warm, library = await measure_load(dataset.glossary, tmp_path / "g.sqlite3", expect_rebuilt=False)
+    try:
+        stored = await library.store.read()
+        assert stored is not None
+        rows = [(row.term_id, row.name, row.aliases) for row in stored.rows]
+        matching = measure_matching(library.index, rows, dataset.load_queries())
+        cards = await measure_cards(library, seed=1)
+    finally:
+        await library.store.db.close()
+    return {"cold": cold, "serve": {"warm": warm, "matching": matching, "cards": cards}}
+
+
+async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) -> None:
+    cold, serve = measured["cold"], measured["serve"]
+    assert cold["rebuilt"] and not serve["warm"]["rebuilt"] and cold["terms"] == SIZE
+    assert {"parse + validate", "write SQLite", "build index"} <= cold["phases_s"].keys()
+    assert "read SQLite" in serve["warm"]["phases_s"] and cold["peak_rss_mb"] > 0
+    matching = serve["matching"]
+    assert matching["lookup"]["name"]["found"] == 1.0 and matching["lookup"]["alias"]["found"] == 1.0
+    assert set(matching["autocomplete"]["by_length"]) == {"1", "2", "3", "4", "5", "6"}
+    for stats in (matching["autocomplete"]["typed"], matching["suggest"]["ours"], serve["cards"]["uncached"]):
+        assert stats["n"] > 0 and stats["p50_us"] <= stats["p99_us"] <= stats["max_us"]
+    versus = matching["suggest"]["versus_difflib"]
+    assert versus["queries"] > 0 and 0 <= versus["difflib"]["top3"] <= 1 and versus["speedup_p50"] > 0
+    assert 0 <= matching["suggest"]["ours"]["top1"] <= matching["suggest"]["ours"]["top3"] <= 1
+
+
+async def test_term_of_the_day_hands_every_post_over(tmp_path: Path) -> None:
+    result = await measure_tod(tmp_path, servers=40, terms=100, seed=3)
+    for scenario in ("fresh", "history"):
+        assert result[scenario]["handed"] == result[scenario]["sent"] == 40
+        assert result[scenario]["statements"] > 0 and result[scenario]["idle_tick_due"] == 0
+    assert result["history"]["history_rows"] == 40 * 30
+
+
+async def test_report_table_judges_targets(measured: dict[str, Any], tmp_path: Path) -> None:
+    results = {
+        "meta": {"mode": "quick", "cpus": 2, "python": "3", "sqlite": "3", "seed": 1, "started": "now", "git": "x"},
+        "sizes": {str(SIZE): measured},
+        "tod": await measure_tod(tmp_path, servers=10, terms=20, seed=3),
+        "roundtrip": {"not_measured": "not in the smoke test"},
+    }
+    text = report.table(results)
+    assert "Targets" in text and "not measured" in text and "exact lookup (name) p99" in text
+    judged = report.judged_targets(results)
+    assert {row["result"] for row in judged} <= {report.PASS, report.MISS, report.NOT_MEASURED}
