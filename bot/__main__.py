@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import discord
 from dotenv import load_dotenv
 
@@ -96,16 +97,12 @@ async def _card(settings: Settings, term: str, as_json: bool) -> int:
 
 
 async def _run(settings: Settings, *, sync_only: bool = False) -> int:
-    discord.http.Route.BASE = (
-        settings.api_base
-    )  # REST base (and so the gateway URL, learnt from /gateway/bot)
+    discord.http.Route.BASE = settings.api_base  # REST base (and so the gateway URL, learnt from /gateway/bot)
     db = await database.connect(settings.database_path)
     try:
         library = Library(GlossaryStore(db), settings.glossary_path)
         await library.load()
-        async with GlossaryBot(
-            library=library, dev_guild_id=settings.dev_guild_id, sync_commands=not sync_only
-        ) as bot:
+        async with GlossaryBot(library=library, dev_guild_id=settings.dev_guild_id, sync_commands=not sync_only) as bot:
             if sync_only:
                 await bot.login(settings.token)
                 await bot.sync_if_changed(force=True)
@@ -119,10 +116,11 @@ async def _run(settings: Settings, *, sync_only: bool = False) -> int:
     except GlossaryError as exc:
         log.error("cannot start: %s", exc)
         return 1
+    except aiohttp.ClientConnectorError as exc:
+        log.error("cannot reach Discord at %s: %s", settings.api_base, exc)
+        return 1
     except discord.LoginFailure:
-        log.error(
-            "Discord refused the token: check DISCORD_TOKEN in .env (Developer Portal > Bot > Reset Token)."
-        )
+        log.error("Discord refused the token: check DISCORD_TOKEN in .env (Developer Portal > Bot > Reset Token).")
         return 1
     finally:
         await db.close()

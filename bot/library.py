@@ -92,14 +92,14 @@ class Library:
             rebuilt = False
             if not force and self._loaded is not None and self._loaded.content_hash == digest:
                 loaded = self._loaded
-                return LoadReport(
-                    True, False, len(loaded.index), loaded.aliases, time.perf_counter() - started
-                )
+                return LoadReport(True, False, len(loaded.index), loaded.aliases, time.perf_counter() - started)
             if not force and await self.store.meta("glossary_hash") == digest:
                 stored = await self.store.read()
             if stored is None:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
+                del sources  # the raw files are no longer needed: free them before the write's peak
                 stored = await self.store.write(glossary)
+                del glossary
                 rebuilt = True
             index = await asyncio.to_thread(_index_of, stored)
             aliases = sum(len(row.aliases) for row in stored.rows)

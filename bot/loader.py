@@ -57,6 +57,17 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """Where an entry and its keys are, kept after the parsed YAML tree is dropped (it is large)."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
 class GlossaryError(Exception):
     """A glossary failed validation; ``problems`` lists every reason."""
 
@@ -160,16 +171,12 @@ class _Checker:
 
     def entry(self, file: str, item: Any, fallback_line: int) -> Entry | None:
         if not isinstance(item, LineDict):
-            self.add(
-                file, fallback_line, "each entry must be a mapping with at least 'term' and 'definition'"
-            )
+            self.add(file, fallback_line, "each entry must be a mapping with at least 'term' and 'definition'")
             return None
         for key, line in item.duplicate_keys:
             self.add(file, line, f"key '{key}' appears twice in this entry")
         for key in sorted(item.keys() - ENTRY_KEYS):
-            self.add(
-                file, item.line_of(key), f"unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})"
-            )
+            self.add(file, item.line_of(key), f"unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})")
         term = self.text(file, item, "term", required=True)
         definition = self.text(file, item, "definition", required=True)
         links = self.texts(file, item, "see_also_links")
@@ -198,16 +205,12 @@ def _entries_of(checker: _Checker, file: str, document: Any) -> tuple[list[tuple
     items: Any = document
     if isinstance(document, LineDict):
         for key in sorted(document.keys() - FILE_KEYS):
-            checker.add(
-                file, document.line_of(key), f"unknown top-level key '{key}' (expected glossary, terms)"
-            )
+            checker.add(file, document.line_of(key), f"unknown top-level key '{key}' (expected glossary, terms)")
         raw_name = document.get("glossary")
         if raw_name is not None:
             name = checker.text(file, document, "glossary")
             if len(name) > MAX_GLOSSARY_NAME:
-                checker.add(
-                    file, document.line_of("glossary"), f"glossary name is over {MAX_GLOSSARY_NAME} chars"
-                )
+                checker.add(file, document.line_of("glossary"), f"glossary name is over {MAX_GLOSSARY_NAME} chars")
         items = document.get("terms")
         if items is None:
             checker.add(file, document.line, "no 'terms' list in this file")
@@ -225,7 +228,29 @@ def _entries_of(checker: _Checker, file: str, document: Any) -> tuple[list[tuple
     return out, name
 
 
-def _check_limits(checker: _Checker, file: str, entry: Entry, item: LineDict) -> None:
+def _may_overflow(entry: Entry) -> bool:
+    """Whether any text could reach a card limit; most entries are far below, and rendering each one is slow.
+
+    Conservative: a True only means "render it and see"; every False is certain to fit (headroom covers the
+    footer's glossary name, the "Also known as" line's markup, field titles and the ellipsis).
+    """
+    aliases = sum(len(a) + 2 for a in entry.aliases)
+    links = sum(len(link) + 1 for link in entry.see_also_links)
+    faq = sum(len(f.q) + len(f.a) + 6 for f in entry.faq)
+    total = len(entry.term) + len(entry.definition) + aliases + faq + len(entry.example) + len(entry.why_it_matters)
+    total += links + len(entry.category) + 60
+    value = max(len(entry.example), len(entry.why_it_matters), links, *(len(f.a) for f in entry.faq), 0)
+    question = max((len(f.q) + 6 for f in entry.faq), default=0)
+    return (
+        total > limits.EMBED_TOTAL - 200
+        or value > limits.EMBED_FIELD_VALUE - 2
+        or question > limits.EMBED_FIELD_NAME - 2
+        or len(entry.definition) + aliases + 30 > limits.EMBED_DESCRIPTION
+        or len(entry.category) > 500
+    )
+
+
+def _check_limits(checker: _Checker, file: str, entry: Entry, item: Lines) -> None:
     """Refuse text that could not be shown whole on a card, a button or an autocomplete choice."""
     checks: Iterable[tuple[bool, str, str]] = (
         (len(entry.term) > limits.TERM_NAME, "term", f"term is over {limits.TERM_NAME} characters"),
@@ -240,22 +265,24 @@ def _check_limits(checker: _Checker, file: str, entry: Entry, item: LineDict) ->
     for failed, key, message in checks:
         if failed:
             checker.add(file, item.line_of(key), message)
-    rendered = render(Card(0, entry, tuple(Related(0, r) for r in entry.related)), "Glossary")
+    if not _may_overflow(entry):
+        return
+    # Rendered under the longest glossary name allowed, so it fits whatever the footer says.
+    rendered = render(Card(0, entry, tuple(Related(0, r) for r in entry.related)), "G" * MAX_GLOSSARY_NAME)
     for part in rendered.cut:
         if part == "related":
             continue  # reported above with the count
         checker.add(
             file,
             item.line_of(part.split(" ")[0]),
-            f"'{part}' does not fit Discord's card limits "
-            f"(field 1024, description 4096, 6000 in all); shorten it",
+            f"'{part}' does not fit Discord's card limits (field 1024, description 4096, 6000 in all); shorten it",
         )
 
 
 def parse(sources: list[tuple[str, bytes]], content_hash: str, default_name: str) -> Glossary:
     """Parse and validate ``sources``; return the glossary or raise GlossaryError listing every problem."""
     checker = _Checker()
-    found: list[tuple[str, Entry, LineDict]] = []
+    found: list[tuple[str, Entry, Lines]] = []
     names: list[tuple[str, str]] = []
     if not sources:
         checker.add(default_name, 0, "no .yaml or .yml files found")
@@ -277,20 +304,24 @@ def parse(sources: list[tuple[str, bytes]], content_hash: str, default_name: str
             entries, name = _entries_of(checker, file, document)
             if name:
                 names.append((file, name))
-            found.extend((file, entry, item) for entry, item in entries)
+            found.extend((file, entry, Lines(item.line, item.key_lines)) for entry, item in entries)
+            del document, entries  # the YAML tree is several times the size of the entries
     finally:
         if gc_was_enabled:
             gc.enable()
 
-    owners: dict[str, tuple[str, str, int]] = {}  # key -> (term, file, line)
+    owners: dict[str, tuple[str, str, int, str]] = {}  # key -> (term, file, line, the term's own key)
+    term_keys: list[str] = []
     for file, entry, item in found:
         _check_limits(checker, file, entry, item)
         own: set[str] = set()
+        term_key = normalize(entry.term)
+        term_keys.append(term_key)
         for label, text, key in (
             ("term", entry.term, "term"),
             *(("alias", a, "aliases") for a in entry.aliases),
         ):
-            norm = normalize(text)
+            norm = term_key if key == "term" else normalize(text)
             line = item.line_of(key)
             if not norm:
                 checker.add(file, line, f"{label} '{text}' has no letters or digits")
@@ -299,7 +330,7 @@ def parse(sources: list[tuple[str, bytes]], content_hash: str, default_name: str
                 continue  # an alias that repeats its own term, harmless
             own.add(norm)
             if norm in owners:
-                other_term, other_file, other_line = owners[norm]
+                other_term, other_file, other_line, _ = owners[norm]
                 checker.add(
                     file,
                     line,
@@ -307,22 +338,21 @@ def parse(sources: list[tuple[str, bytes]], content_hash: str, default_name: str
                     f"({other_file}:{other_line}); names and aliases must be unique ignoring case and punctuation",
                 )
             else:
-                owners[norm] = (entry.term, file, line)
+                owners[norm] = (entry.term, file, line, term_key)
 
-    for file, entry, item in found:
-        resolved: dict[str, str] = {}
-        own_key = normalize(entry.term)
+    for (file, entry, item), own_key in zip(found, term_keys, strict=True):
+        resolved: set[str] = set()
         for name in entry.related:
             target = owners.get(normalize(name))
             line = item.line_of("related")
             if target is None:
                 checker.add(file, line, f"related term '{name}' of '{entry.term}' is not in the glossary")
-            elif normalize(target[0]) == own_key:
+            elif target[3] == own_key:
                 checker.add(file, line, f"'{entry.term}' lists itself as related (via '{name}')")
-            elif target[0] in resolved:
+            elif target[3] in resolved:
                 checker.add(file, line, f"'{entry.term}' lists '{target[0]}' twice in related")
             else:
-                resolved[target[0]] = name
+                resolved.add(target[3])
 
     distinct = {name for _, name in names}
     if len(distinct) > 1:

@@ -32,6 +32,10 @@ def configure(level: str, secret: str = "") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The bot has no voice features: discord.py's warnings about missing voice libraries are only noise.
+    logging.getLogger("discord.client").addFilter(lambda record: "voice will NOT be supported" not in record.msg)
+    # aiosqlite logs every statement with its parameters at DEBUG: a glossary load would be megabytes of it.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
     if level != "DEBUG":
         logging.getLogger("discord").setLevel(logging.WARNING)
         logging.getLogger("discord.client").setLevel(logging.INFO)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import unicodedata
 
 _KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# ASCII text (nearly every name) takes a C-speed path: lower-case, then drop everything but letters and digits.
+_ASCII_DROP = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 
 
 def normalize(text: str) -> str:
     """The comparison key of ``text``: lower-case letters and digits only, accents folded."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_DROP)
     folded = unicodedata.normalize("NFKD", text).casefold()
     key = "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
     return key

@@ -54,9 +54,7 @@ class Replies:
     def _suggestion_buttons(self, term_ids: list[int]) -> tuple[tuple[str, str], ...]:
         index = self.library.index
         return tuple(
-            (button_id(tid), shorten(index.names[tid], limits.BUTTON_LABEL))
-            for tid in term_ids
-            if tid in index.names
+            (button_id(tid), shorten(index.names[tid], limits.BUTTON_LABEL)) for tid in term_ids if tid in index.names
         )
 
     async def define(self, text: str, *, private: bool = False, guild_id: int | None = None) -> Reply:
@@ -92,22 +90,16 @@ class Replies:
         former = await self.library.store.former_name(term_id)
         if former is None:
             return Reply("That term is no longer in the glossary.", ephemeral=True)
-        suggestions = [
-            tid for tid in self.library.index.suggest(former, limit=MAX_SUGGESTIONS) if tid != term_id
-        ]
+        suggestions = [tid for tid in self.library.index.suggest(former, limit=MAX_SUGGESTIONS) if tid != term_id]
         text = f"**{shorten(former, 80)}** is no longer in the glossary."
         if suggestions:
             text += " Perhaps one of these:"
-        return Reply(
-            text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True
-        )
+        return Reply(text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True)
 
     async def search(self, query: str) -> Reply:
         """Full-text search results as an ephemeral list with a button per result."""
         if not query.strip():
-            return Reply(
-                "Type something to search for, for example `/search images from text`.", ephemeral=True
-            )
+            return Reply("Type something to search for, for example `/search images from text`.", ephemeral=True)
         results = await self.library.store.search(query[:500], limit=MAX_RESULTS)
         results = [(tid, name) for tid, name in results if tid in self.library.index.names]
         if not results:
@@ -115,9 +107,7 @@ class Replies:
             text = f"Nothing in the glossary matches {quote(query)}."
             if suggestions:
                 text += " Did you mean:"
-            return Reply(
-                text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True
-            )
+            return Reply(text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True)
         lines = []
         for number, (tid, name) in enumerate(results, 1):
             card = await self.library.card(tid)
@@ -127,13 +117,9 @@ class Replies:
             "type": "rich",
             "title": shorten(f"Search: {' '.join(query.split())}", limits.EMBED_TITLE),
             "description": shorten("\n".join(lines), limits.EMBED_DESCRIPTION),
-            "footer": {
-                "text": shorten(f"{self.library.name} · {len(results)} result(s)", limits.EMBED_FOOTER)
-            },
+            "footer": {"text": shorten(f"{self.library.name} · {len(results)} result(s)", limits.EMBED_FOOTER)},
         }
-        return Reply(
-            embed=embed, buttons=self._suggestion_buttons([tid for tid, _ in results]), ephemeral=True
-        )
+        return Reply(embed=embed, buttons=self._suggestion_buttons([tid for tid, _ in results]), ephemeral=True)
 
     async def random(self) -> Reply:
         """A random card, public."""

@@ -8,9 +8,10 @@ the glossary can still say which term it was. Server settings and history live i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -125,58 +126,35 @@ class GlossaryStore:
         await self.db.commit()
 
     async def write(self, glossary: Glossary) -> StoredGlossary:
-        """Replace the glossary tables with ``glossary`` in one transaction; return what the index needs."""
+        """Replace the glossary tables with ``glossary`` in one transaction; return what the index needs.
+
+        Rows are computed in a worker thread (a 100,000-term glossary is millions of them), so the event loop
+        keeps answering interactions while a reload writes.
+        """
         entries = glossary.entries
         db = self.db
+        keys = await asyncio.to_thread(lambda: [normalize(e.term) for e in entries])
         try:
             await db.execute("BEGIN IMMEDIATE")
             await db.executemany(
                 "INSERT OR IGNORE INTO term_keys(norm, name) VALUES (?, ?)",
-                ((normalize(e.term), e.term) for e in entries),
+                zip(keys, (e.term for e in entries), strict=True),
             )
-            ids = await self._ids_by_norm()
-            # Map every name and alias to its term id, to resolve related names.
-            lookup: dict[str, int] = {}
-            for entry in entries:
-                tid = ids[normalize(entry.term)]
-                lookup[normalize(entry.term)] = tid
-                for alias in entry.aliases:
-                    lookup.setdefault(normalize(alias), tid)
+            rows = await asyncio.to_thread(_Rows, entries, keys, await self._ids_by_norm())
             for table in GLOSSARY_TABLES:
                 await db.execute(f"DELETE FROM {table}")
             await db.executemany(
                 "INSERT INTO terms(id, position, name, definition, example, why, category, links, source)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        ids[normalize(e.term)],
-                        pos,
-                        e.term,
-                        e.definition,
-                        e.example,
-                        e.why_it_matters,
-                        e.category,
-                        json.dumps(list(e.see_also_links)),
-                        e.source,
-                    )
-                    for pos, e in enumerate(entries)
-                ),
+                rows.terms,
+            )
+            await db.executemany("INSERT INTO aliases(term_id, position, alias) VALUES (?, ?, ?)", rows.aliases)
+            await db.executemany("INSERT INTO faqs(term_id, position, question, answer) VALUES (?, ?, ?, ?)", rows.faqs)
+            await db.executemany(
+                "INSERT INTO relations(term_id, position, related_id) VALUES (?, ?, ?)", rows.relations
             )
             await db.executemany(
-                "INSERT INTO aliases(term_id, position, alias) VALUES (?, ?, ?)",
-                _children(entries, ids, lambda e: _unique_aliases(e)),
-            )
-            await db.executemany(
-                "INSERT INTO faqs(term_id, position, question, answer) VALUES (?, ?, ?, ?)",
-                ((tid, pos, f.q, f.a) for tid, pos, f in _children(entries, ids, lambda e: e.faq)),
-            )
-            await db.executemany(
-                "INSERT INTO relations(term_id, position, related_id) VALUES (?, ?, ?)",
-                _children(entries, ids, lambda e: [lookup[normalize(r)] for r in e.related]),
-            )
-            await db.executemany(
-                "INSERT INTO terms_fts(rowid, name, aliases, definition) VALUES (?, ?, ?, ?)",
-                ((ids[normalize(e.term)], e.term, " ".join(e.aliases), e.definition) for e in entries),
+                "INSERT INTO terms_fts(rowid, name, aliases, definition) VALUES (?, ?, ?, ?)", rows.fts
             )
             for key, value in (
                 ("glossary_hash", glossary.content_hash),
@@ -185,16 +163,14 @@ class GlossaryStore:
                 ("glossary_loaded_at", str(int(time.time()))),
             ):
                 await db.execute(
-                    "INSERT INTO meta(key, value) VALUES (?, ?)"
-                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (key, value),
                 )
             await db.commit()
         except BaseException:
             await db.rollback()
             raise
-        rows = tuple(IndexRow(ids[normalize(e.term)], e.term, _unique_aliases(e)) for e in entries)
-        return StoredGlossary(glossary.name, glossary.content_hash, rows)
+        return StoredGlossary(glossary.name, glossary.content_hash, rows.index)
 
     async def _ids_by_norm(self) -> dict[str, int]:
         async with self.db.execute("SELECT norm, id FROM term_keys") as cur:
@@ -287,13 +263,31 @@ def _unique_aliases(entry: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _children(entries: Iterable[Entry], ids: dict[str, int], items: object) -> Iterable[tuple]:
-    """(term id, position, item) rows for a per-entry list such as aliases or faqs."""
-    getter = items  # a callable Entry -> sequence
-    for entry in entries:
-        tid = ids[normalize(entry.term)]
-        for pos, item in enumerate(getter(entry)):  # type: ignore[operator]
-            yield (tid, pos, item)
+class _Rows:
+    """Every row of a glossary load, with each name normalised once."""
+
+    def __init__(self, entries: Sequence[Entry], keys: Sequence[str], ids: dict[str, int]) -> None:
+        tids = [ids[key] for key in keys]
+        aliases = [_unique_aliases(e) for e in entries]
+        lookup: dict[str, int] = {}  # every name and alias -> term id, to resolve related names
+        for entry, key, tid in zip(entries, keys, tids, strict=True):
+            lookup[key] = tid
+            for alias in entry.aliases:
+                lookup.setdefault(normalize(alias), tid)
+        self.terms = [
+            (tid, pos, e.term, e.definition, e.example, e.why_it_matters, e.category,
+             json.dumps(list(e.see_also_links)), e.source)
+            for pos, (tid, e) in enumerate(zip(tids, entries, strict=True))
+        ]  # fmt: skip
+        self.aliases = [(tid, pos, a) for tid, names in zip(tids, aliases, strict=True) for pos, a in enumerate(names)]
+        self.faqs = [(tid, pos, f.q, f.a) for tid, e in zip(tids, entries, strict=True) for pos, f in enumerate(e.faq)]
+        self.relations = [
+            (tid, pos, lookup[normalize(r)])
+            for tid, e in zip(tids, entries, strict=True)
+            for pos, r in enumerate(e.related)
+        ]
+        self.fts = [(tid, e.term, " ".join(e.aliases), e.definition) for tid, e in zip(tids, entries, strict=True)]
+        self.index = tuple(IndexRow(tid, e.term, names) for tid, e, names in zip(tids, entries, aliases, strict=True))
 
 
 def fts_query(text: str) -> str:

@@ -358,12 +358,17 @@ class TermOfDay:
                 day, slot = next_slot(now, parsed_time, parsed_zone)
                 if todays is not None and todays.status == "planned" and day != today:
                     await self._store.miss([(guild_id, today)], _ts(now))
-            config = ScheduleConfig(guild_id, channel_id, format_time(parsed_time), parsed_zone.key, _ts(slot),
-                                    day)
+            config = ScheduleConfig(guild_id, channel_id, format_time(parsed_time), parsed_zone.key, _ts(slot), day)
             await self._store.upsert_schedules([config], _ts(now))
             await self._store.commit()
-        log.info("term of the day: guild %s set up for %s %s in channel %s, next post %s",
-                 guild_id, config.post_time, config.timezone, channel_id, slot.isoformat())
+        log.info(
+            "term of the day: guild %s set up for %s %s in channel %s, next post %s",
+            guild_id,
+            config.post_time,
+            config.timezone,
+            channel_id,
+            slot.isoformat(),
+        )
         self._wake.set()
         return slot
 
@@ -444,8 +449,11 @@ class TermOfDay:
                 await self._store.commit()
         report.closed, report.resumed = len(close), len(resume)
         if close or resume:
-            log.info("term of the day: recovered, %d unconfirmed post(s) closed as missed, %d to resend",
-                     len(close), len(resume))
+            log.info(
+                "term of the day: recovered, %d unconfirmed post(s) closed as missed, %d to resend",
+                len(close),
+                len(resume),
+            )
         for _ in range(100):  # catch-ups may take a second pass; bounded to never spin
             tick = await self.tick()
             report.ticks.add(tick)
@@ -468,16 +476,17 @@ class TermOfDay:
                 if dues:
                     writes = _Writes()
                     sends = await self._plan(dues, now, writes, report)
-                    writes.record = [
-                        Slot(s.guild_id, s.day, s.term_id, s.channel_id, s.cycle, s.nonce) for s in sends
-                    ]
+                    writes.record = [Slot(s.guild_id, s.day, s.term_id, s.channel_id, s.cycle, s.nonce) for s in sends]
                     await self._write(writes, _ts(now))
             if sends:
                 await self._send_all(sends, report)
             report.statements = self._store.statements - first_statement
             if report.missed or report.retrying:
-                log.warning("term of the day: %d post(s) missed (day over), %d failed and will be retried",
-                            report.missed, report.retrying)
+                log.warning(
+                    "term of the day: %d post(s) missed (day over), %d failed and will be retried",
+                    report.missed,
+                    report.retrying,
+                )
             if report.due:
                 log.debug("term of the day tick: %s", report)
             return report
@@ -523,8 +532,7 @@ class TermOfDay:
             result = await result
         return sorted(set(result))
 
-    async def _plan(self, dues: Sequence[Due], now: datetime, writes: _Writes,
-                    report: TickReport) -> list[_Send]:
+    async def _plan(self, dues: Sequence[Due], now: datetime, writes: _Writes, report: TickReport) -> list[_Send]:
         """Decide what to do with each due schedule; returns the sends (terms chosen) to record and make."""
         settings = _Settings()
         sends: list[_Send] = []
@@ -560,24 +568,57 @@ class TermOfDay:
             next_day, next_at = slot_on_or_after(day + timedelta(days=1), post_time, zone)
             day_end = _day_end(day, zone)
             if post is not None and post.status == "pending":
-                sends.append(_Send(guild_id, post.channel_id, post.term_id, day, post.nonce, post.cycle,
-                                   revision, schedule.attempts, True, next_day, _ts(next_at), day_end))
+                sends.append(
+                    _Send(
+                        guild_id,
+                        post.channel_id,
+                        post.term_id,
+                        day,
+                        post.nonce,
+                        post.cycle,
+                        revision,
+                        schedule.attempts,
+                        True,
+                        next_day,
+                        _ts(next_at),
+                        day_end,
+                    )
+                )
                 continue
             if terms is None:
                 terms = await self._terms()
                 term_set = frozenset(terms)
             if post is not None and post.term_id in term_set:  # planned by /today (or missed earlier today)
-                sends.append(_Send(guild_id, schedule.channel_id, post.term_id, day, nonce_for(guild_id, day),
-                                   post.cycle, revision, schedule.attempts, False, next_day, _ts(next_at),
-                                   day_end))
+                sends.append(
+                    _Send(
+                        guild_id,
+                        schedule.channel_id,
+                        post.term_id,
+                        day,
+                        nonce_for(guild_id, day),
+                        post.cycle,
+                        revision,
+                        schedule.attempts,
+                        False,
+                        next_day,
+                        _ts(next_at),
+                        day_end,
+                    )
+                )
                 continue
             to_choose.append((due, day, zone, post_time))
         if to_choose:
             sends += await self._choose(to_choose, terms or [], now, writes, report)
         return sends
 
-    async def _choose(self, to_choose: Sequence[tuple[Due, date, ZoneInfo, time]], terms: Sequence[int],
-                      now: datetime, writes: _Writes, report: TickReport) -> list[_Send]:
+    async def _choose(
+        self,
+        to_choose: Sequence[tuple[Due, date, ZoneInfo, time]],
+        terms: Sequence[int],
+        now: datetime,
+        writes: _Writes,
+        report: TickReport,
+    ) -> list[_Send]:
         """Choose terms for many servers with one history query."""
         sends: list[_Send] = []
         cycles = await self._store.cycles([due.schedule.guild_id for due, _, _, _ in to_choose]) if terms else {}
@@ -591,9 +632,22 @@ class TermOfDay:
                 writes.reschedule.append((guild_id, _ts(next_at), next_day, schedule.revision))
                 report.skipped += 1
                 continue
-            sends.append(_Send(guild_id, schedule.channel_id, choice[0], day, nonce_for(guild_id, day), choice[1],
-                               schedule.revision, schedule.attempts, False, next_day, _ts(next_at),
-                               _day_end(day, zone)))
+            sends.append(
+                _Send(
+                    guild_id,
+                    schedule.channel_id,
+                    choice[0],
+                    day,
+                    nonce_for(guild_id, day),
+                    choice[1],
+                    schedule.revision,
+                    schedule.attempts,
+                    False,
+                    next_day,
+                    _ts(next_at),
+                    _day_end(day, zone),
+                )
+            )
         if report.skipped:
             log.warning("term of the day: glossary is empty, %d server(s) skipped today", report.skipped)
         return sends
@@ -648,15 +702,15 @@ class TermOfDay:
     async def _post_one(self, send: _Send) -> int | BaseException:
         try:
             async with asyncio.timeout(self._post_timeout):
-                return await self._poster.post(send.guild_id, send.channel_id, send.term_id, send.day,
-                                               send.nonce)
+                return await self._poster.post(send.guild_id, send.channel_id, send.term_id, send.day, send.nonce)
         except TimeoutError:
             return TransientPostError("Timed out sending the message")
         except Exception as exc:
             return exc
 
-    def _settle(self, send: _Send, result: int | BaseException, now: datetime, writes: _Writes,
-                report: TickReport) -> None:
+    def _settle(
+        self, send: _Send, result: int | BaseException, now: datetime, writes: _Writes, report: TickReport
+    ) -> None:
         """Turn one send's result into state changes."""
         if not isinstance(result, BaseException):
             writes.confirm.append((send.guild_id, send.day, result))
@@ -675,8 +729,20 @@ class TermOfDay:
         writes.retry.append((send.guild_id, min(_ts(now + delay), send.day_end), send.revision))
         report.retrying += 1
         if isinstance(result, PostFailed):
-            log.info("term of the day: guild %s post of %s failed (attempt %d), retrying in %s: %s",
-                     send.guild_id, send.day, send.attempts + 1, delay, result.reason)
+            log.info(
+                "term of the day: guild %s post of %s failed (attempt %d), retrying in %s: %s",
+                send.guild_id,
+                send.day,
+                send.attempts + 1,
+                delay,
+                result.reason,
+            )
         else:  # not a PostFailed: a poster bug or an unexpected error, worth a traceback
-            log.warning("term of the day: guild %s post of %s failed unexpectedly (attempt %d), retrying in %s",
-                        send.guild_id, send.day, send.attempts + 1, delay, exc_info=result)
+            log.warning(
+                "term of the day: guild %s post of %s failed unexpectedly (attempt %d), retrying in %s",
+                send.guild_id,
+                send.day,
+                send.attempts + 1,
+                delay,
+                exc_info=result,
+            )

@@ -365,9 +365,7 @@ class TodStore:
             return None
         return ScheduleStatus(schedule=schedule, last_post=await self.last_sent(guild_id))
 
-    async def due(
-        self, now_utc: int, shard_count: int, shard_ids: Collection[int] | None, limit: int
-    ) -> list[Due]:
+    async def due(self, now_utc: int, shard_count: int, shard_ids: Collection[int] | None, limit: int) -> list[Due]:
         """Enabled schedules whose next slot is at or before ``now_utc``, earliest first, on our shards.
 
         The single query per tick: a range scan of ``tod_schedules_due`` plus a primary-key lookup of the post
@@ -549,6 +547,5 @@ class TodStore:
             " WHERE p.status IN ('planned', 'pending')",
         )
         return [
-            OpenPost(post=_post(row[:_N_POST]), timezone=row[_N_POST], enabled=bool(row[_N_POST + 1]))
-            for row in rows
+            OpenPost(post=_post(row[:_N_POST]), timezone=row[_N_POST], enabled=bool(row[_N_POST + 1])) for row in rows
         ]

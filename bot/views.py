@@ -27,9 +27,7 @@ class TermButton(
 ):
     """A button that opens a term's card: in place on an ephemeral message, privately on a public one."""
 
-    def __init__(
-        self, term_id: int, label: str = "?", style: discord.ButtonStyle = discord.ButtonStyle.secondary
-    ):
+    def __init__(self, term_id: int, label: str = "?", style: discord.ButtonStyle = discord.ButtonStyle.secondary):
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"{BUTTON_PREFIX}{term_id}"))
         self.term_id = term_id
 

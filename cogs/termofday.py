@@ -152,8 +152,10 @@ class TermOfDayCog(commands.GroupCog, group_name="termofday", group_description=
         self._require_manager(interaction)
         assert interaction.guild_id is not None
         stopped = await self._scheduler().stop(interaction.guild_id)
-        text = "Term of the day stopped. `/termofday setup` starts it again." if stopped else (
-            "Term of the day is not set up in this server."
+        text = (
+            "Term of the day stopped. `/termofday setup` starts it again."
+            if stopped
+            else ("Term of the day is not set up in this server.")
         )
         await send(interaction, Reply(text, ephemeral=True))
 

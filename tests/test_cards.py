@@ -43,9 +43,7 @@ def test_card_layout() -> None:
     assert rendered.buttons == ((button_id(2), "Large Language Model"), (button_id(3), "Transformer"))
     assert rendered.cut == ()
     text = as_text(card, "G")
-    assert (
-        "Also known as: GenAI" in text and "Q: Is it new?" in text and "Related: Large Language Model" in text
-    )
+    assert "Also known as: GenAI" in text and "Q: Is it new?" in text and "Related: Large Language Model" in text
 
 
 def test_colours_are_stable_per_category() -> None:

@@ -14,9 +14,7 @@ def test_seed_page_imports_field_by_field() -> None:
     entry = parse_page(SEED.read_text(encoding="utf-8"), SEED.name)
     assert entry.term == "Generative AI"
     assert entry.aliases == ("GenAI",)
-    assert entry.definition.startswith(
-        "Generative AI (GenAI) is artificial intelligence that learns patterns"
-    )
+    assert entry.definition.startswith("Generative AI (GenAI) is artificial intelligence that learns patterns")
     assert entry.definition.endswith("can produce outputs never seen before.")
     assert "\n" not in entry.definition
     assert entry.example.startswith("A user types a prompt like 'a cat astronaut floating in space'")
@@ -49,10 +47,7 @@ def test_imported_yaml_is_a_valid_glossary_once_related_terms_exist(tmp_path) ->
 
 def test_page_helpers() -> None:
     assert title_case("prompt engineering") == "Prompt Engineering"
-    assert (
-        title_case("reinforcement learning from human feedback")
-        == "Reinforcement Learning from Human Feedback"
-    )
+    assert title_case("reinforcement learning from human feedback") == "Reinforcement Learning from Human Feedback"
     assert related_name("A Large Language Model (LLM) is an AI system") == ("Large Language Model", "LLM")
     assert related_name("A diffusion model is a generative technique") == ("Diffusion Model", "")
     assert question_for("X", "It simply works.") == "What else should I know about X?"

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.loader import GlossaryError, load_glossary
+from bot.cards import render
+from bot.loader import GlossaryError, _may_overflow, load_glossary
+from bot.model import Card, Entry, Faq
 from tests.conftest import SHIPPED
 
 GOOD = """
@@ -55,9 +59,7 @@ def test_shipped_glossary_is_valid_and_large() -> None:
 def test_seed_content_in_generative_ai_entry() -> None:
     entry = next(e for e in load_glossary(SHIPPED).entries if e.term == "Generative AI")
     assert "GenAI" in entry.aliases
-    assert entry.definition.startswith(
-        "Generative AI (GenAI) is artificial intelligence that learns patterns"
-    )
+    assert entry.definition.startswith("Generative AI (GenAI) is artificial intelligence that learns patterns")
     assert entry.example.startswith("A user types a prompt like 'a cat astronaut floating in space'")
     assert entry.faq[0].a.startswith("Regular AI often classifies or predicts")
     assert entry.related == (
@@ -183,3 +185,24 @@ def test_non_utf8_file(write_yaml, tmp_path: Path) -> None:
     (folder / "latin.yaml").write_bytes(b"terms:\n  - term: caf\xe9\n    definition: d\n")
     problems = problems_of(folder)
     assert problems and problems[0].startswith("latin.yaml:")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(
+        Entry,
+        term=st.text(min_size=1, max_size=80),
+        definition=st.text(min_size=1, max_size=5000),
+        aliases=st.lists(st.text(max_size=80), max_size=25).map(tuple),
+        example=st.text(max_size=1500),
+        why_it_matters=st.text(max_size=1500),
+        faq=st.lists(st.builds(Faq, q=st.text(max_size=400), a=st.text(max_size=1500)), max_size=10).map(tuple),
+        category=st.text(max_size=3000),
+        see_also_links=st.lists(st.just("https://example.com/" + "x" * 100), max_size=12).map(tuple),
+    )
+)
+def test_skipping_the_render_never_hides_a_cut(entry: Entry) -> None:
+    """The validator renders only entries that may overflow; any entry that would be cut must be one of them."""
+    rendered = render(Card(0, entry, ()), "G" * 100)
+    if rendered.cut:
+        assert _may_overflow(entry)

@@ -60,8 +60,22 @@ def test_parse_zone_accepts_iana_keys(key: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["Mars/Base", "../etc", "", "   ", "America", "/etc/localtime", "localtime", "posixrules", "right/UTC",
-     "posix/Europe/Berlin", "zone.tab", "Europe/../Europe/Berlin", "Europe/Berlin\x00", "x" * 100],
+    [
+        "Mars/Base",
+        "../etc",
+        "",
+        "   ",
+        "America",
+        "/etc/localtime",
+        "localtime",
+        "posixrules",
+        "right/UTC",
+        "posix/Europe/Berlin",
+        "zone.tab",
+        "Europe/../Europe/Berlin",
+        "Europe/Berlin\x00",
+        "x" * 100,
+    ],
 )
 def test_parse_zone_rejects_unknown_or_invalid_keys(key: str) -> None:
     with pytest.raises(ValueError, match="time zone"):
@@ -99,8 +113,9 @@ def test_parse_zone_resolves_case_with_the_names_list() -> None:
         ("Australia/Lord_Howe", date(2026, 10, 4), time(2, 10), utc(2026, 10, 3, 15, 30)),
     ],
 )
-def test_slot_for_keeps_wall_clock_time_across_dst(zone: str, day: date, post_time: time,
-                                                   expected_utc: datetime) -> None:
+def test_slot_for_keeps_wall_clock_time_across_dst(
+    zone: str, day: date, post_time: time, expected_utc: datetime
+) -> None:
     assert slot_for(day, post_time, ZoneInfo(zone)) == expected_utc
 
 
@@ -142,9 +157,20 @@ def test_zone_choices_for_autocomplete() -> None:
 
 # -- property ---------------------------------------------------------------------------------------------------
 ZONES = [
-    "UTC", "Europe/Berlin", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu",
-    "Pacific/Chatham", "America/Santiago", "Asia/Tehran", "America/St_Johns", "Africa/Casablanca",
-    "Pacific/Apia", "America/Havana", "Australia/Adelaide",
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "America/Santiago",
+    "Asia/Tehran",
+    "America/St_Johns",
+    "Africa/Casablanca",
+    "Pacific/Apia",
+    "America/Havana",
+    "Australia/Adelaide",
 ]
 START_2026 = utc(2026, 1, 1)
 YEAR = 365 * 86400
@@ -154,8 +180,11 @@ YEAR = 365 * 86400
 def transitions_2026(zone: ZoneInfo) -> tuple[int, ...]:
     """Seconds into 2026 of the UTC midnights just before each offset change of ``zone``."""
     days = [START_2026 + timedelta(days=n) for n in range(366)]
-    return tuple(int((a - START_2026).total_seconds()) for a, b in itertools.pairwise(days)
-                 if a.astimezone(zone).utcoffset() != b.astimezone(zone).utcoffset())
+    return tuple(
+        int((a - START_2026).total_seconds())
+        for a, b in itertools.pairwise(days)
+        if a.astimezone(zone).utcoffset() != b.astimezone(zone).utcoffset()
+    )
 
 
 def wall(instant: datetime, zone: ZoneInfo) -> datetime:

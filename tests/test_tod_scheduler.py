@@ -239,8 +239,9 @@ async def test_posts_at_the_local_minute_across_the_2026_dst_changes(procs: Proc
             assert call.at.astimezone(zone).date() == call.local_date
             expected = EXPECTED.get((guild_id, call.local_date))
             if expected is None:  # an ordinary day: exactly the wall time
-                expected = datetime.combine(call.local_date, time.fromisoformat(f"{post_time:0>5}"),
-                                            zone).astimezone(UTC)
+                expected = datetime.combine(call.local_date, time.fromisoformat(f"{post_time:0>5}"), zone).astimezone(
+                    UTC
+                )
             assert call.at == expected, (zone_key, post_time, call.local_date)
     for (guild_id, day), instant in EXPECTED.items():
         assert [c.at for c in poster.posts_of(guild_id) if c.local_date == day] == [instant]
@@ -429,8 +430,7 @@ async def test_today_chooses_before_the_post_and_the_post_uses_it(procs: Process
 
 
 # -- failures ---------------------------------------------------------------------------------------------------
-async def test_permanent_failure_disables_the_schedule_once(procs: Processes,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+async def test_permanent_failure_disables_the_schedule_once(procs: Processes, caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
@@ -465,7 +465,9 @@ async def test_transient_failure_is_retried_with_backoff_then_succeeds(procs: Pr
     poster.failures[G_UTC] = [TransientPostError("503 Service Unavailable"), TransientPostError("timeout")]
     await drive(tod, store_of(procs), clock, utc(2026, 5, 4, 12))
     assert [c.at for c in poster.calls] == [
-        utc(2026, 5, 4, 9), utc(2026, 5, 4, 9, 0, 30), utc(2026, 5, 4, 9, 1, 30),  # +30 s, then +60 s
+        utc(2026, 5, 4, 9),
+        utc(2026, 5, 4, 9, 0, 30),
+        utc(2026, 5, 4, 9, 1, 30),  # +30 s, then +60 s
     ]
     assert len({c.nonce for c in poster.calls}) == 1 and len({c.term_id for c in poster.calls}) == 1
     post = await store_of(procs).post_on(G_UTC, date(2026, 5, 4))
@@ -527,11 +529,15 @@ async def test_unusable_stored_settings_disable_only_that_server(procs: Processe
 # -- settings ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("post_time", "zone", "message"),
-    [("25:00", "UTC", "valid time"), ("9am", "UTC", "HH:MM"), ("09:00", "Mars/Base", "Unknown time zone"),
-     ("09:00", "../etc", "not a time zone"), ("09:00", "", "give a time zone")],
+    [
+        ("25:00", "UTC", "valid time"),
+        ("9am", "UTC", "HH:MM"),
+        ("09:00", "Mars/Base", "Unknown time zone"),
+        ("09:00", "../etc", "not a time zone"),
+        ("09:00", "", "give a time zone"),
+    ],
 )
-async def test_setup_rejects_bad_times_and_zones(procs: Processes, post_time: str, zone: str,
-                                                 message: str) -> None:
+async def test_setup_rejects_bad_times_and_zones(procs: Processes, post_time: str, zone: str, message: str) -> None:
     clock = FakeClock(utc(2026, 5, 4))
     tod = await procs.start(FakePoster(clock), lambda: [1])
     with pytest.raises(ValueError, match=message):
@@ -605,8 +611,7 @@ async def test_10000_servers_due_in_one_minute_are_handed_over_within_5_seconds(
     for n in range(10_000):
         zone = ZoneInfo(zones[n % len(zones)])
         local = instant.astimezone(zone)
-        configs.append(ScheduleConfig(guild(n), n, f"{local:%H:%M}", zone.key, int(instant.timestamp()),
-                                      local.date()))
+        configs.append(ScheduleConfig(guild(n), n, f"{local:%H:%M}", zone.key, int(instant.timestamp()), local.date()))
     await store_of(procs).upsert_schedules(configs, 0)
     await store_of(procs).commit()
 
@@ -622,8 +627,10 @@ async def test_10000_servers_due_in_one_minute_are_handed_over_within_5_seconds(
         assert handed < 5.0, f"handing 10,000 posts to the poster took {handed:.2f} s"
         assert report.statements <= 40, report  # constant per batch: 1 due query, 1 history query, ...
         assert not report.more
-    print(f"\n10,000-server tick: handed over in {timings[0][0]:.2f} s (whole tick {timings[0][1]:.2f} s); "
-          f"day 2 with history {timings[1][0]:.2f} s ({timings[1][1]:.2f} s)")
+    print(
+        f"\n10,000-server tick: handed over in {timings[0][0]:.2f} s (whole tick {timings[0][1]:.2f} s); "
+        f"day 2 with history {timings[1][0]:.2f} s ({timings[1][1]:.2f} s)"
+    )
     assert len(poster.calls) == 20_000
     first = {c.guild_id: c.term_id for c in poster.calls[:10_000]}
     assert all(first[c.guild_id] != c.term_id for c in poster.calls[10_000:])

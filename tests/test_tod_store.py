@@ -33,7 +33,11 @@ async def test_schedule_round_trip_stop_and_setup_again(db: aiosqlite.Connection
     schedule = await store.get_schedule(GUILD)
     assert schedule is not None
     assert (schedule.channel_id, schedule.post_time, schedule.timezone, schedule.enabled) == (
-        GUILD + 1, "09:00", "UTC", True)
+        GUILD + 1,
+        "09:00",
+        "UTC",
+        True,
+    )
     assert schedule.next_local_date == DAY and schedule.next_post is not None
 
     assert await store.stop(GUILD, now=11)
@@ -167,8 +171,11 @@ async def test_due_query_is_one_indexed_search_with_10000_schedules(db: aiosqlit
 
     assert await store.next_due_utc(1, None) == 1_000
     details = await plan_details(
-        db, "SELECT next_post_utc FROM tod_schedules WHERE enabled = 1 AND next_post_utc IS NOT NULL"
-        " ORDER BY next_post_utc LIMIT 1", ())
+        db,
+        "SELECT next_post_utc FROM tod_schedules WHERE enabled = 1 AND next_post_utc IS NOT NULL"
+        " ORDER BY next_post_utc LIMIT 1",
+        (),
+    )
     assert details == ["SEARCH tod_schedules USING INDEX tod_schedules_due (next_post_utc>?)"]
 
 

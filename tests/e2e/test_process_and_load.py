@@ -15,14 +15,23 @@ from tests.emulator.harness import DefaultWorld
 
 
 def start_bot(tmp_path: Path, *args: str, **settings: str) -> asyncio.Future[asyncio.subprocess.Process]:
-    """``python -m bot ARGS`` in a clean folder (no stray .env), with ``settings`` as its environment."""
+    """``python -m bot ARGS`` in a clean folder (no stray .env), with ``settings`` as its environment.
+
+    Its log goes to ``tmp_path/stderr.log`` rather than a pipe, which would block the bot once full.
+    """
     env = {**os.environ, "DEV_GUILD_ID": "", "PYTHONPATH": str(ROOT), **settings}
+    log = (tmp_path / "stderr.log").open("wb")
     return asyncio.ensure_future(
         asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env, stdout=log, stderr=log,
         )
     )  # fmt: skip
+
+
+async def finished(process: asyncio.subprocess.Process, tmp_path: Path) -> str:
+    """Wait for the process to end; its log."""
+    await asyncio.wait_for(process.wait(), 30)
+    return (tmp_path / "stderr.log").read_text()
 
 
 def emulator_settings(emulator: Emulator, tmp_path: Path) -> dict[str, str]:
@@ -38,17 +47,18 @@ async def test_python_m_bot_serves_define_as_a_real_process(
     emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
 ) -> None:
     process = await start_bot(tmp_path, LOG_LEVEL="DEBUG", **emulator_settings(emulator, tmp_path))
+    reply = None
     try:
         await emulator.wait_for("commands_sync", timeout=30)
         await emulator.wait_for("dispatch", lambda e: e["event"] == "GUILD_CREATE", timeout=30)
         ix = emulator.slash(default_world.guild, default_world.alice, "define", {"term": "genai"})
         reply = await ix.response()
-        assert reply.embed is not None and reply.embed["title"] == "Generative AI"
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    log = stderr.decode()
+        log = await finished(process, tmp_path)
+        assert reply is not None, log[-3000:]  # the bot's own log says why it did not answer
+    assert reply.embed is not None and reply.embed["title"] == "Generative AI"
     assert process.returncode == 0, log[-2000:]  # SIGTERM closes the bot cleanly
     assert "glossary 'Generative AI Glossary' loaded" in log
     assert emulator.token not in log  # the token is never logged, even at DEBUG
@@ -58,8 +68,8 @@ async def test_python_m_bot_sync_registers_commands_globally(
     emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
 ) -> None:
     process = await start_bot(tmp_path, "sync", **emulator_settings(emulator, tmp_path))
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()[-2000:]
+    log = await finished(process, tmp_path)
+    assert process.returncode == 0, log[-2000:]
     synced = await emulator.wait_for("commands_sync")
     assert synced["scope"] is None  # global, not a guild
     assert {"define", "search", "random", "termofday", "glossary"} <= set(synced["names"])
@@ -67,9 +77,9 @@ async def test_python_m_bot_sync_registers_commands_globally(
 
 async def test_no_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     process = await start_bot(tmp_path, DISCORD_TOKEN="")
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = await finished(process, tmp_path)
     assert process.returncode == 2
-    lines = stderr.decode().strip().splitlines()
+    lines = log.strip().splitlines()
     assert lines == ["error: DISCORD_TOKEN is not set: put your bot token in .env (see .env.example)."]
 
 
