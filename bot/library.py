@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.gcpause import gc_paused
 from bot.loader import GlossaryError, Problem, default_name_for, parse, read_sources
 from bot.matching import TermIndex
 from bot.model import Card
@@ -54,7 +55,8 @@ class LoadReport:
 
 
 def _index_of(stored: StoredGlossary) -> TermIndex:
-    return TermIndex((row.term_id, row.name, row.aliases) for row in stored.rows)
+    with gc_paused():
+        return TermIndex((row.term_id, row.name, row.aliases) for row in stored.rows)
 
 
 class Library:
@@ -97,9 +99,8 @@ class Library:
                 stored = await self.store.read()
             if stored is None:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                del sources  # the raw files are no longer needed: free them before the write's peak
                 stored = await self.store.write(glossary)
-                del glossary
+                del glossary  # the index needs only names and aliases: let the rest go before building it
                 rebuilt = True
             index = await asyncio.to_thread(_index_of, stored)
             aliases = sum(len(row.aliases) for row in stored.rows)

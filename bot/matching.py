@@ -66,7 +66,8 @@ class TermIndex:
         # Word starts inside keys: "Multi-Head Attention" is also found from "head…" and "att…".
         inner: list[tuple[str, int]] = []
         for position, (_, text, _) in enumerate(self._owner):
-            words = [normalize(w) for w in _WORDS.findall(text)]
+            # ASCII words found in lower-cased text are already normalised; others take the full path.
+            words = _WORDS.findall(text.lower()) if text.isascii() else [normalize(w) for w in _WORDS.findall(text)]
             for start in range(1, len(words)):
                 suffix = "".join(words[start:])
                 if suffix:

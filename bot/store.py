@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.gcpause import gc_paused
 from bot.model import Card, Entry, Faq, Glossary, Related
 from bot.normalize import normalize
 
@@ -140,7 +141,7 @@ class GlossaryStore:
                 "INSERT OR IGNORE INTO term_keys(norm, name) VALUES (?, ?)",
                 zip(keys, (e.term for e in entries), strict=True),
             )
-            rows = await asyncio.to_thread(_Rows, entries, keys, await self._ids_by_norm())
+            rows = await asyncio.to_thread(_rows, entries, keys, await self._ids_by_norm())
             for table in GLOSSARY_TABLES:
                 await db.execute(f"DELETE FROM {table}")
             await db.executemany(
@@ -263,6 +264,11 @@ def _unique_aliases(entry: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _rows(entries: Sequence[Entry], keys: Sequence[str], ids: dict[str, int]) -> _Rows:
+    with gc_paused():  # millions of tuples that all live to the end: collections midway only cost time
+        return _Rows(entries, keys, ids)
+
+
 class _Rows:
     """Every row of a glossary load, with each name normalised once."""
 
@@ -276,7 +282,7 @@ class _Rows:
                 lookup.setdefault(normalize(alias), tid)
         self.terms = [
             (tid, pos, e.term, e.definition, e.example, e.why_it_matters, e.category,
-             json.dumps(list(e.see_also_links)), e.source)
+             json.dumps(list(e.see_also_links)) if e.see_also_links else "[]", e.source)
             for pos, (tid, e) in enumerate(zip(tids, entries, strict=True))
         ]  # fmt: skip
         self.aliases = [(tid, pos, a) for tid, names in zip(tids, aliases, strict=True) for pos, a in enumerate(names)]

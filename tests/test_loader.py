@@ -206,3 +206,18 @@ def test_skipping_the_render_never_hides_a_cut(entry: Entry) -> None:
     rendered = render(Card(0, entry, ()), "G" * 100)
     if rendered.cut:
         assert _may_overflow(entry)
+
+
+def test_parallel_parse_gives_the_same_glossary_and_problems(monkeypatch: pytest.MonkeyPatch, write_yaml) -> None:
+    """Large glossaries are parsed by worker processes; the result must not depend on that."""
+    from bot import loader
+
+    sequential = load_glossary(SHIPPED)
+    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
+    parallel = load_glossary(SHIPPED)
+    assert parallel == sequential
+    write_yaml("a.yaml", "terms:\n  - term: A\n    definition: d\n    related: [Nope]\n")
+    folder = write_yaml("b.yaml", "terms:\n  - term: B\n    definition: [unclosed\n")
+    problems = problems_of(folder)
+    assert problems[0].startswith("a.yaml:4: related term 'Nope'")
+    assert problems[1].startswith("b.yaml:") and "YAML syntax error" in problems[1]
