@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -71,7 +72,7 @@ class GlossaryBot(commands.AutoShardedBot):
         self.extension_names = tuple(extensions)
 
     @property
-    def db(self) -> Any:
+    def db(self) -> aiosqlite.Connection:
         """The database connection shared by the stores (owned by the entry point)."""
         return self.library.store.db
 
