@@ -312,7 +312,10 @@ def _parse_file(file: str, path: Path) -> tuple[list[tuple[Entry, Lines]], str, 
         return [], "", checker.problems
     entries, name = _entries_of(checker, file, document)
     # Only the line numbers are kept: the YAML tree is several times the size of the entries.
-    return [(entry, Lines(item.line, item.key_lines)) for entry, item in entries], name, checker.problems
+    found = [(entry, Lines(item.line, item.key_lines)) for entry, item in entries]
+    for entry, lines in found:
+        _check_limits(checker, file, entry, lines)  # per entry, so done here, in parallel when files are
+    return found, name, checker.problems
 
 
 def _parse_files(sources: list[tuple[str, Path]]) -> list[tuple[list[tuple[Entry, Lines]], str, list[Problem]]]:
@@ -346,7 +349,6 @@ def _parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str
     owners: dict[str, tuple[str, str, int, str]] = {}  # key -> (term, file, line, the term's own key)
     term_keys: list[str] = []
     for file, entry, item in found:
-        _check_limits(checker, file, entry, item)
         own: set[str] = set()
         term_key = normalize(entry.term)
         term_keys.append(term_key)
