@@ -31,6 +31,18 @@ class UserFacingError(app_commands.AppCommandError):
     """An error whose message is meant for the person who ran the command, not for the logs."""
 
 
+def can_manage(interaction: discord.Interaction) -> bool:
+    """Whether the person has Manage Server (or Administrator) where the interaction happened."""
+    perms = interaction.permissions
+    return perms.manage_guild or perms.administrator
+
+
+def require_manage_server(interaction: discord.Interaction, why: str) -> None:
+    """Refuse with a short ephemeral message (through the error path) unless the person can manage the server."""
+    if not can_manage(interaction):
+        raise UserFacingError(f"You need the Manage Server permission {why}.")
+
+
 class GlossaryTree(app_commands.CommandTree["GlossaryBot"]):
     """The command tree with the bot's single error path."""
 

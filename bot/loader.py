@@ -110,11 +110,6 @@ def read_sources(path: Path) -> tuple[list[tuple[str, Path]], str]:
     return sources, digest.hexdigest()
 
 
-def content_hash(path: Path) -> str:
-    """The content hash of the glossary at ``path`` without parsing it."""
-    return read_sources(path)[1]
-
-
 class _Checker:
     """Collects problems while turning parsed YAML into entries."""
 

@@ -85,9 +85,6 @@ class TermIndex:
     def __len__(self) -> int:
         return len(self.names)
 
-    def name(self, term_id: int) -> str | None:
-        return self.names.get(term_id)
-
     def lookup(self, text: str) -> int | None:
         """The term ``text`` names exactly (ignoring case, spacing, punctuation and simple plurals)."""
         key = normalize(text)

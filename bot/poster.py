@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.tod import PermanentPostError, TransientPostError
-from bot.views import NO_PINGS, make_embed, make_view
+from bot.views import message_kwargs
 
 if TYPE_CHECKING:
     from bot.client import GlossaryBot
@@ -39,13 +39,8 @@ class DiscordPoster:
         if reply is None:
             raise TransientPostError(f"term {term_id} is no longer in the glossary")
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
-        embed = make_embed(reply)
-        view = make_view(reply)
         try:
-            kwargs = {"embed": embed, "nonce": nonce, "allowed_mentions": NO_PINGS}
-            if view is not None:
-                kwargs["view"] = view
-            message = await channel.send(**kwargs)  # type: ignore[arg-type]
+            message = await channel.send(**message_kwargs(reply), nonce=nonce)
         except discord.Forbidden as exc:
             raise PermanentPostError(
                 f"Missing permission to post in <#{channel_id}> (needs View Channel, Send Messages and "

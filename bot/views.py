@@ -63,10 +63,6 @@ def make_view(reply: Reply) -> discord.ui.View | None:
     return view
 
 
-def make_embed(reply: Reply) -> discord.Embed | None:
-    return None if reply.embed is None else discord.Embed.from_dict(reply.embed)
-
-
 def make_embeds(reply: Reply) -> list[discord.Embed]:
     """Every embed of ``reply``: the main one first, then the extras."""
     main = [] if reply.embed is None else [reply.embed]
@@ -84,17 +80,22 @@ def payload(reply: Reply) -> dict[str, Any]:
     return body
 
 
-async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer ``interaction`` with ``reply``: the first response, or a followup if it was already answered."""
+def message_kwargs(reply: Reply) -> dict[str, Any]:
+    """discord.py ``send`` arguments for ``reply`` (content, embeds, view), never pinging anyone."""
     kwargs: dict[str, Any] = {
         "content": reply.content or None,
-        "ephemeral": reply.ephemeral,
         "allowed_mentions": NO_PINGS,
         "embeds": make_embeds(reply),
     }
     view = make_view(reply)
     if view is not None:
         kwargs["view"] = view
+    return kwargs
+
+
+async def send(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer ``interaction`` with ``reply``: the first response, or a followup if it was already answered."""
+    kwargs = message_kwargs(reply) | {"ephemeral": reply.ephemeral}
     if interaction.response.is_done():
         await interaction.followup.send(**kwargs)
     else:

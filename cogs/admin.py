@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cards import shorten
-from bot.client import UserFacingError
+from bot.client import UserFacingError, require_manage_server
 from bot.replies import Reply, quote
 from bot.views import send
 
@@ -49,9 +49,7 @@ class GlossaryAdmin(commands.GroupCog, group_name="glossary", group_description=
     @app_commands.command(name="misses", description="Terms people looked for here and did not find")
     @app_commands.guild_only()
     async def misses(self, interaction: discord.Interaction) -> None:
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise UserFacingError("You need the Manage Server permission to see this.")
+        require_manage_server(interaction, "to see this")
         assert interaction.guild_id is not None
         rows = await self.bot.library.store.top_misses(interaction.guild_id)
         if not rows:

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.client import UserFacingError
+from bot.client import UserFacingError, can_manage, require_manage_server
 from bot.poster import DiscordPoster, heading_for
 from bot.replies import Reply
 from bot.schedule import zone_choices
@@ -93,12 +93,6 @@ class TermOfDayCog(commands.GroupCog, group_name="termofday", group_description=
             raise UserFacingError("The bot is still starting; try again in a few seconds.")
         return self.tod
 
-    @staticmethod
-    def _require_manager(interaction: discord.Interaction) -> None:
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise UserFacingError("You need the Manage Server permission to change the term of the day.")
-
     @app_commands.command(name="setup", description="Post a term of the day in a channel (Manage Server)")
     @app_commands.describe(
         channel="Where to post (a text or announcement channel)",
@@ -113,7 +107,7 @@ class TermOfDayCog(commands.GroupCog, group_name="termofday", group_description=
         time: str = "09:00",
         timezone: str = "UTC",
     ) -> None:
-        self._require_manager(interaction)
+        require_manage_server(interaction, "to change the term of the day")
         tod = self._scheduler()
         guild = interaction.guild
         me = guild.me if guild is not None else None
@@ -149,7 +143,7 @@ class TermOfDayCog(commands.GroupCog, group_name="termofday", group_description=
     @app_commands.command(name="stop", description="Stop the daily posts (Manage Server); history is kept")
     @app_commands.guild_only()
     async def stop(self, interaction: discord.Interaction) -> None:
-        self._require_manager(interaction)
+        require_manage_server(interaction, "to change the term of the day")
         assert interaction.guild_id is not None
         stopped = await self._scheduler().stop(interaction.guild_id)
         text = (
@@ -164,8 +158,7 @@ class TermOfDayCog(commands.GroupCog, group_name="termofday", group_description=
     async def today(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         info = await self._scheduler().today(interaction.guild_id)
-        perms = interaction.permissions
-        is_manager = perms.manage_guild or perms.administrator
+        is_manager = can_manage(interaction)
         card = None
         if info.term_id is not None:
             card = await self.bot.replies.card(info.term_id, ephemeral=True, heading=heading_for(info.local_date))
