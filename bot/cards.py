@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import limits
-from bot.model import Card
+from bot.model import Card, Link
 
 ELLIPSIS = "…"
 # Discord-friendly colours, picked per category by a stable hash so a category keeps its colour across restarts.
@@ -73,6 +73,16 @@ class RenderedCard:
     cut: tuple[str, ...]
 
 
+def link_markdown(link: Link) -> str:
+    """A link as Discord shows it: a masked ``[title](url)`` when it has a title, else the bare address."""
+    if not link.title:
+        return link.url
+    # A bracket in the title or a parenthesis in the address would end the mask early.
+    title = link.title.replace("[", "(").replace("]", ")")
+    url = link.url.replace("(", "%28").replace(")", "%29")
+    return f"[{title}]({url})"
+
+
 def aliases_line(aliases: tuple[str, ...]) -> str:
     """The "Also known as" line that opens the description."""
     return f"*Also known as: {', '.join(aliases)}*" if aliases else ""
@@ -102,7 +112,7 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
     for number, item in enumerate(entry.faq, 1):
         wanted.append((f"faq {number}", f"FAQ · {item.q.strip()}", item.a))
     if entry.see_also_links:
-        wanted.append(("see_also_links", "Learn more", "\n".join(entry.see_also_links)))
+        wanted.append(("see_also_links", "Learn more", "\n".join(map(link_markdown, entry.see_also_links))))
     for label, name, value in wanted:
         if len(fields) == limits.EMBED_FIELDS or budget.left < 2:
             budget.cut.append(label)
@@ -147,7 +157,7 @@ def as_text(card: Card, glossary_name: str) -> str:
     for item in entry.faq:
         lines += ["", f"Q: {item.q.strip()}", f"A: {item.a.strip()}"]
     if entry.see_also_links:
-        lines += ["", "Learn more:", *entry.see_also_links]
+        lines += ["", "Learn more:", *(f"{k.title}: {k.url}" if k.title else k.url for k in entry.see_also_links)]
     if card.related:
         lines += ["", "Related: " + ", ".join(rel.name for rel in card.related)]
     lines += ["", f"-- {glossary_name}" + (f" · {entry.category}" if entry.category else "")]

@@ -25,7 +25,7 @@ import yaml
 from bot import limits
 from bot.cards import render
 from bot.gcpause import gc_paused
-from bot.model import Card, Entry, Faq, Glossary, Related
+from bot.model import Card, Entry, Faq, Glossary, Link, Related
 from bot.normalize import normalize
 from bot.yaml_lines import LineDict, load
 
@@ -44,6 +44,7 @@ ENTRY_KEYS = frozenset(
 )
 FILE_KEYS = frozenset({"glossary", "terms"})
 FAQ_KEYS = frozenset({"q", "a"})
+LINK_KEYS = frozenset({"url", "title"})
 SUFFIXES = (".yaml", ".yml")
 MAX_GLOSSARY_NAME = 100
 PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -151,6 +152,33 @@ class _Checker:
                 out.append(str(element).strip())
         return tuple(out)
 
+    def links(self, file: str, item: LineDict) -> tuple[Link, ...]:
+        """``see_also_links``: each a bare URL or a ``{url, title}`` mapping."""
+        value = item.get("see_also_links")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            value = [value]
+        out: list[Link] = []
+        for element in value:
+            line = element.line if isinstance(element, LineDict) else item.line_of("see_also_links")
+            if isinstance(element, LineDict):
+                for key in element.keys() - LINK_KEYS:
+                    self.add(file, element.line_of(key), f"unknown key '{key}' in a link (expected url, title)")
+                url = self.text(file, element, "url", required=True)
+                title = self.text(file, element, "title")
+            elif isinstance(element, str):
+                url, title = element.strip(), ""
+            else:
+                self.add(file, line, "each 'see_also_links' item must be a URL or a {url, title} mapping")
+                continue
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
+                self.add(file, line, f"'{url:.60}' is not an http(s) link")
+                continue
+            out.append(Link(url, title))
+        return tuple(out)
+
     def faq(self, file: str, item: LineDict) -> tuple[Faq, ...]:
         value = item.get("faq")
         if value is None:
@@ -181,11 +209,7 @@ class _Checker:
             self.add(file, item.line_of(key), f"unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})")
         term = self.text(file, item, "term", required=True)
         definition = self.text(file, item, "definition", required=True)
-        links = self.texts(file, item, "see_also_links")
-        for link in links:
-            parsed = urlparse(link)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                self.add(file, item.line_of("see_also_links"), f"'{link:.60}' is not an http(s) link")
+        links = self.links(file, item)
         entry = Entry(
             term=term,
             definition=definition,
@@ -237,7 +261,7 @@ def _may_overflow(entry: Entry) -> bool:
     footer's glossary name, the "Also known as" line's markup, field titles and the ellipsis).
     """
     aliases = sum(len(a) + 2 for a in entry.aliases)
-    links = sum(len(link) + 1 for link in entry.see_also_links)
+    links = sum(len(link.url) + len(link.title) + 5 for link in entry.see_also_links)
     faq = sum(len(f.q) + len(f.a) + 6 for f in entry.faq)
     total = len(entry.term) + len(entry.definition) + aliases + faq + len(entry.example) + len(entry.why_it_matters)
     total += links + len(entry.category) + 60

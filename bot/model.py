@@ -14,6 +14,14 @@ class Faq:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A "learn more" link: where it goes and the words shown for it (empty: the card shows the address)."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One term as written in the glossary. ``related`` holds names or aliases exactly as the author wrote them."""
 
@@ -25,7 +33,7 @@ class Entry:
     faq: tuple[Faq, ...] = ()
     related: tuple[str, ...] = ()
     category: str = ""
-    see_also_links: tuple[str, ...] = ()
+    see_also_links: tuple[Link, ...] = ()
     source: str = ""  # "file:line" where the entry starts, for messages to the operator
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.gcpause import gc_paused
-from bot.model import Card, Entry, Faq, Glossary, Related
+from bot.model import Card, Entry, Faq, Glossary, Link, Related
 from bot.normalize import normalize
 
 SCHEMA = """
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS lookup_misses (
 """
 
 # Bumped whenever the glossary tables' layout changes: a stored glossary of another version is rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 GLOSSARY_TABLES = ("terms", "aliases", "faqs", "relations", "terms_fts")
 
 _CARD_QUERY = """
@@ -207,7 +207,7 @@ class GlossaryStore:
             faq=tuple(Faq(q, a) for q, a in json.loads(faqs)),
             related=tuple(n for _, n in json.loads(related)),
             category=category,
-            see_also_links=tuple(json.loads(links)),
+            see_also_links=tuple(Link(url, title) for url, title in json.loads(links)),
             source=source,
         )
         return Card(tid, entry, tuple(Related(rid, rname) for rid, rname in json.loads(related)))
@@ -282,7 +282,7 @@ class _Rows:
                 lookup.setdefault(normalize(alias), tid)
         self.terms = [
             (tid, pos, e.term, e.definition, e.example, e.why_it_matters, e.category,
-             json.dumps(list(e.see_also_links)) if e.see_also_links else "[]", e.source)
+             json.dumps([[k.url, k.title] for k in e.see_also_links]) if e.see_also_links else "[]", e.source)
             for pos, (tid, e) in enumerate(zip(tids, entries, strict=True))
         ]  # fmt: skip
         self.aliases = [(tid, pos, a) for tid, names in zip(tids, aliases, strict=True) for pos, a in enumerate(names)]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot import limits
 from bot.cards import as_text, button_id, colour_for, embed_length, render, shorten
-from bot.model import Card, Entry, Faq, Related
+from bot.model import Card, Entry, Faq, Link, Related
 from bot.replies import Reply
 from bot.views import make_view, payload
 
@@ -65,7 +65,7 @@ def cards(draw: st.DrawFn) -> Card:
         why_it_matters=draw(texts),
         faq=tuple(Faq(draw(names), draw(texts)) for _ in range(draw(st.integers(0, 30)))),
         category=draw(st.text(max_size=3000)),
-        see_also_links=tuple(draw(st.lists(st.just("https://example.com/" + "a" * 200), max_size=10))),
+        see_also_links=tuple(draw(st.lists(st.just(Link("https://example.com/" + "a" * 200, "A title")), max_size=10))),
     )
     related = tuple(Related(i, draw(names)) for i in range(draw(st.integers(0, 30))))
     return Card(draw(st.integers(1, 2**53)), entry, related)
@@ -104,3 +104,14 @@ async def test_view_layout_five_per_row_and_payload_never_pings() -> None:
     body = payload(reply)
     assert body["allowed_mentions"] == {"parse": []}
     assert body["components"][0]["components"][0]["custom_id"] == "gb:t:1"
+
+
+def test_titled_links_render_as_masked_links() -> None:
+    entry = Entry(
+        term="T",
+        definition="D.",
+        see_also_links=(Link("https://en.wikipedia.org/wiki/Mamba_(model)", "Mamba [paper]"), Link("https://x.org/a")),
+    )
+    field = render(Card(1, entry), "G").embed["fields"][-1]
+    assert field["name"] == "Learn more"
+    assert field["value"] == "[Mamba (paper)](https://en.wikipedia.org/wiki/Mamba_%28model%29)\nhttps://x.org/a"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.cards import render
 from bot.loader import GlossaryError, _may_overflow, load_glossary
-from bot.model import Card, Entry, Faq
+from bot.model import Card, Entry, Faq, Link
 from tests.conftest import SHIPPED
 
 GOOD = """
@@ -198,7 +198,7 @@ def test_non_utf8_file(write_yaml, tmp_path: Path) -> None:
         why_it_matters=st.text(max_size=1500),
         faq=st.lists(st.builds(Faq, q=st.text(max_size=400), a=st.text(max_size=1500)), max_size=10).map(tuple),
         category=st.text(max_size=3000),
-        see_also_links=st.lists(st.just("https://example.com/" + "x" * 100), max_size=12).map(tuple),
+        see_also_links=st.lists(st.just(Link("https://example.com/" + "x" * 100)), max_size=12).map(tuple),
     )
 )
 def test_skipping_the_render_never_hides_a_cut(entry: Entry) -> None:
@@ -221,3 +221,32 @@ def test_parallel_parse_gives_the_same_glossary_and_problems(monkeypatch: pytest
     problems = problems_of(folder)
     assert problems[0].startswith("a.yaml:4: related term 'Nope'")
     assert problems[1].startswith("b.yaml:") and "YAML syntax error" in problems[1]
+
+
+def test_links_take_a_title_or_stand_bare(write_yaml) -> None:
+    folder = write_yaml(
+        "g.yaml",
+        """
+        terms:
+          - term: Alpha
+            definition: A.
+            see_also_links:
+              - https://example.com/bare
+              - {url: "https://arxiv.org/abs/1706.03762", title: "Attention Is All You Need (2017)"}
+          - term: Beta
+            definition: B.
+            see_also_links: [{title: no url}, "ftp://x", {url: "https://a.b", titel: typo}]
+        """,
+    )
+    with pytest.raises(GlossaryError) as failed:
+        load_glossary(folder)
+    messages = [p.message for p in failed.value.problems]
+    assert "missing required field 'url'" in messages
+    assert "'ftp://x' is not an http(s) link" in messages
+    assert "unknown key 'titel' in a link (expected url, title)" in messages
+    (folder / "g.yaml").write_text((folder / "g.yaml").read_text().split("  - term: Beta")[0])
+    (alpha,) = load_glossary(folder).entries
+    assert alpha.see_also_links == (
+        Link("https://example.com/bare"),
+        Link("https://arxiv.org/abs/1706.03762", "Attention Is All You Need (2017)"),
+    )
