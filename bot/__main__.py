@@ -1,37 +1,36 @@
 """``python -m bot``: run the bot, or one of the operator commands (sync, check, card, import).
 
-This is the only place that reads settings and owns lifetimes: it opens the database, loads the glossary and
-then runs ``async with GlossaryBot(...)``; everything else receives what it needs as arguments.
+This is the only place that reads settings and owns lifetimes: it opens the services (database, glossary,
+term of the day), then runs ``async with GlossaryBot(...)``; everything else receives what it needs. A stop
+signal (SIGTERM, Ctrl-C) closes the bot in order and exits 0, whatever it was doing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
 from dotenv import load_dotenv
 
-from bot import db as database
-from bot import logs
-from bot.cards import as_text
+from bot import cli, logs
 from bot.client import GlossaryBot
-from bot.importer import ImportError_, import_pages
-from bot.library import Library
-from bot.loader import GlossaryError, load_glossary
-from bot.replies import Replies
+from bot.database import DatabaseError
+from bot.loader import GlossaryError
+from bot.services import Services
 from bot.settings import Settings, SettingsError
-from bot.store import GlossaryStore
+from bot.tod.ports import SystemClock
 
 log = logging.getLogger("bot")
 EXIT_USAGE = 2
+TOKEN_REFUSED = "Discord refused the token: check DISCORD_TOKEN in .env (Developer Portal > Bot > Reset Token)."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
     card = sub.add_parser("card", help="print a term's card")
     card.add_argument("term")
+    card.add_argument("--glossary", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
     card.add_argument("--json", action="store_true", help="print the exact Discord message payload")
     imp = sub.add_parser("import", help="convert glossary pages (seed format) to glossary YAML")
     imp.add_argument("pages", nargs="+", type=Path)
@@ -50,80 +50,76 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check(path: Path) -> int:
-    try:
-        glossary = load_glossary(path)
-    except GlossaryError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
-        return 1
-    aliases = sum(len(e.aliases) for e in glossary.entries)
-    relations = sum(len(e.related) for e in glossary.entries)
-    faqs = sum(len(e.faq) for e in glossary.entries)
-    categories = sorted({e.category for e in glossary.entries if e.category})
-    print(f"{glossary.name} ({path})")
-    print(f"  terms:      {len(glossary.entries)}")
-    print(f"  aliases:    {aliases}")
-    print(f"  relations:  {relations}")
-    print(f"  faq items:  {faqs}")
-    print(f"  categories: {', '.join(categories) or '-'}")
-    print("  problems:   0")
-    return 0
+class StopSignal:
+    """SIGTERM/SIGINT: remember that a stop was asked for, and close the bot in order."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._closing: asyncio.Future[None] | None = None
+
+    def install(self, bot: GlossaryBot) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._trigger, bot)
+
+    def _trigger(self, bot: GlossaryBot) -> None:
+        if not self.requested:
+            log.info("stop signal received; closing")
+            self.requested = True
+            self._closing = asyncio.ensure_future(bot.close())
+
+    @staticmethod
+    def remove() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
 
 
-async def _card(settings: Settings, term: str, as_json: bool) -> int:
-    db = await database.connect(settings.database_path)
-    try:
-        library = Library(GlossaryStore(db), settings.glossary_path)
-        await library.load()
-        replies = Replies(library)
-        term_id = library.index.lookup(term)
-        if term_id is None:
-            reply = await replies.define(term)
-            print(reply.content, file=sys.stderr)
-            return 1
-        if as_json:
-            from bot.views import payload  # discord.ui needs no event loop to build a view, but import late
-
-            reply = await replies.card(term_id)
-            assert reply is not None
-            print(json.dumps(payload(reply), indent=2, ensure_ascii=False))
-        else:
-            card = await library.card(term_id)
-            assert card is not None
-            print(as_text(card, library.name))
-        return 0
-    finally:
-        await db.close()
-
-
-async def _run(settings: Settings, *, sync_only: bool = False) -> int:
+async def _serve(settings: Settings, *, sync_only: bool = False) -> int:
     discord.http.Route.BASE = settings.api_base  # REST base (and so the gateway URL, learnt from /gateway/bot)
-    db = await database.connect(settings.database_path)
     try:
-        library = Library(GlossaryStore(db), settings.glossary_path)
-        await library.load()
-        async with GlossaryBot(library=library, dev_guild_id=settings.dev_guild_id, sync_commands=not sync_only) as bot:
+        services = await Services.open(settings.database_path, settings.glossary_path, SystemClock())
+    except (DatabaseError, GlossaryError) as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    stop = StopSignal()
+    try:
+        async with GlossaryBot(services, dev_guild_id=settings.dev_guild_id, sync_commands=not sync_only) as bot:
+            stop.install(bot)
             if sync_only:
                 await bot.login(settings.token)
                 await bot.sync_if_changed(force=True)
-                return 0
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                # A clean close on `docker stop`/systemd as on Ctrl-C: the scheduler and the database shut down.
-                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-            await bot.start(settings.token)
+            else:
+                await bot.start(settings.token)
         return 0
-    except GlossaryError as exc:
-        log.error("cannot start: %s", exc)
-        return 1
-    except aiohttp.ClientConnectorError as exc:
-        log.error("cannot reach Discord at %s: %s", settings.api_base, exc)
-        return 1
-    except discord.LoginFailure:
-        log.error("Discord refused the token: check DISCORD_TOKEN in .env (Developer Portal > Bot > Reset Token).")
-        return 1
+    except Exception as exc:
+        if stop.requested:
+            log.debug("stopped while %s", type(exc).__name__)
+            return 0
+        return _failed(exc, settings)
     finally:
-        await db.close()
+        stop.remove()
+        await services.close()
+
+
+def _failed(exc: Exception, settings: Settings) -> int:
+    """One line for the failures an operator can fix; anything else is a bug and keeps its traceback."""
+    if isinstance(exc, discord.LoginFailure) or (isinstance(exc, discord.ConnectionClosed) and exc.code == 4004):
+        log.error(TOKEN_REFUSED)
+    elif isinstance(exc, discord.PrivilegedIntentsRequired):
+        log.error("Discord refused a privileged intent; this bot needs none: check the bot's settings.")
+    elif isinstance(exc, aiohttp.ClientConnectorError | discord.GatewayNotFound):
+        log.error("cannot reach Discord at %s: %s", settings.api_base, exc)
+    else:
+        raise exc
+    return 1
+
+
+def _run_async(main: Any) -> int:
+    try:
+        return asyncio.run(main)
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,29 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     logs.configure(settings.log_level if needs_token else "WARNING", settings.token)
     if command == "check":
-        return _check(args.path or settings.glossary_path)
+        return cli.check(args.path or settings.glossary_path)
     if command == "import":
-        try:
-            text = import_pages(args.pages)
-        except (ImportError_, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        if args.output:
-            args.output.write_text(text, encoding="utf-8")
-            print(f"wrote {len(args.pages)} entr{'y' if len(args.pages) == 1 else 'ies'} to {args.output}")
-        else:
-            print(text, end="")
-        return 0
+        return cli.import_files(args.pages, args.output)
     if command == "card":
-        try:
-            return asyncio.run(_card(settings, args.term, args.json))
-        except GlossaryError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    try:
-        return asyncio.run(_run(settings, sync_only=command == "sync"))
-    except KeyboardInterrupt:
-        return 0
+        return _run_async(cli.card(args.glossary or settings.glossary_path, args.term, args.json))
+    return _run_async(_serve(settings, sync_only=command == "sync"))
 
 
 if __name__ == "__main__":

@@ -14,38 +14,18 @@ from typing import Any
 
 from bot import limits
 from bot.model import Card, Link
+from bot.text import ELLIPSIS, shorten
 
-ELLIPSIS = "…"
-# Discord-friendly colours, picked per category by a stable hash so a category keeps its colour across restarts.
+# Discord-friendly colors, picked per category by a stable hash so a category keeps its color across restarts.
 PALETTE = (0x5865F2, 0x57F287, 0xFEE75C, 0xEB459E, 0xED4245, 0x3BA55C, 0xFAA61A, 0x9B59B6, 0x1ABC9C, 0xE67E22)
-DEFAULT_COLOUR = 0x5865F2
-BUTTON_PREFIX = "gb:t:"
+DEFAULT_COLOR = 0x5865F2
 
 
-def shorten(text: str, limit: int) -> str:
-    """``text`` if it fits in ``limit`` characters, else cut at a word with "…" (never longer than limit)."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return ELLIPSIS[:limit]
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ELLIPSIS
-
-
-def colour_for(category: str) -> int:
-    """The colour of a category; uncategorised terms get the default blurple."""
+def color_for(category: str) -> int:
+    """The color of a category; uncategorized terms get the default blurple."""
     if not category.strip():
-        return DEFAULT_COLOUR
+        return DEFAULT_COLOR
     return PALETTE[zlib.crc32(category.strip().casefold().encode()) % len(PALETTE)]
-
-
-def button_id(term_id: int) -> str:
-    """The custom_id of a button that opens ``term_id``'s card: short, and carries everything needed."""
-    return f"{BUTTON_PREFIX}{term_id}"
 
 
 @dataclass(slots=True)
@@ -66,10 +46,10 @@ class _Budget:
 
 @dataclass(frozen=True, slots=True)
 class RenderedCard:
-    """The embed payload, the related-term buttons as (custom_id, label) and what had to be cut."""
+    """The embed payload, the related-term buttons as (term id, label) and what had to be cut."""
 
     embed: dict[str, Any]
-    buttons: tuple[tuple[str, str], ...]
+    buttons: tuple[tuple[int, str], ...]
     cut: tuple[str, ...]
 
 
@@ -94,7 +74,7 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
     budget = _Budget()
     footer_text = glossary_name + (f" · {entry.category}" if entry.category else "")
     footer = budget.take("footer", footer_text, limits.EMBED_FOOTER) if footer_text.strip() else ""
-    embed: dict[str, Any] = {"type": "rich", "colour": colour_for(entry.category)}
+    embed: dict[str, Any] = {"type": "rich", "color": color_for(entry.category)}
     if heading.strip():
         embed["author"] = {"name": budget.take("heading", heading, limits.EMBED_AUTHOR)}
     embed["title"] = budget.take("term", entry.term, limits.EMBED_TITLE) or "?"
@@ -128,8 +108,7 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
     embed["fields"] = fields
 
     buttons = tuple(
-        (button_id(rel.term_id), shorten(rel.name, limits.BUTTON_LABEL) or "?")
-        for rel in card.related[: limits.MAX_RELATED]
+        (rel.term_id, shorten(rel.name, limits.BUTTON_LABEL) or "?") for rel in card.related[: limits.MAX_RELATED]
     )
     if len(card.related) > limits.MAX_RELATED:
         budget.cut.append("related")

@@ -1,9 +1,9 @@
 """The glossary being served, and how it is loaded and replaced.
 
-Parsing and index building run in a worker thread so a reload never stalls the event loop (autocomplete has
-3 seconds, and other servers keep typing). A new glossary replaces the old one in a single assignment after it
-has been validated and written, so every request sees either the old glossary or the new one, never a mix, and a
-glossary that fails validation changes nothing.
+A load parses and validates the files in a worker thread (a reload never stalls the event loop), writes the
+result as a new generation beside the one being served, and only then swaps in a new :class:`Snapshot` in
+one assignment. A request takes the snapshot once and reads every card from that snapshot's generation, so
+it sees the old glossary or the new one, never a mix; a glossary that fails validation changes nothing.
 """
 
 from __future__ import annotations
@@ -15,25 +15,27 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.database import Database
 from bot.gcpause import gc_paused
 from bot.loader import GlossaryError, Problem, default_name_for, parse, read_sources
 from bot.matching import TermIndex
-from bot.model import Card
-from bot.store import GlossaryStore, StoredGlossary
+from bot.model import Card, Glossary
+from bot.normalize import normalize
+from bot.store import Generation, GlossaryStore, IndexRow, chunks, unique_aliases
 
 log = logging.getLogger(__name__)
 CARD_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True, slots=True)
-class Loaded:
-    """One loaded glossary: its name, content hash and index."""
+class Snapshot:
+    """One published glossary as this process serves it: its index and the generation its cards come from."""
 
     name: str
     content_hash: str
+    generation: int
     index: TermIndex
     aliases: int
-    generation: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,26 +56,30 @@ class LoadReport:
         return f"{self.terms} terms, {self.aliases} aliases ({how}, {self.seconds * 1000:.0f} ms)"
 
 
-def _index_of(stored: StoredGlossary) -> TermIndex:
+def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
     with gc_paused():
-        return TermIndex((row.term_id, row.name, row.aliases) for row in stored.rows)
+        index = TermIndex((row.term_id, row.name, row.aliases) for row in rows)
+    aliases = sum(len(row.aliases) for row in rows)
+    return Snapshot(published.name, published.content_hash, published.generation, index, aliases)
 
 
 class Library:
     """Holds the current glossary; loads it at start and on ``/glossary reload``."""
 
-    def __init__(self, store: GlossaryStore, path: Path) -> None:
-        self.store = store
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.store = GlossaryStore(db)
         self.path = path
-        self._loaded: Loaded | None = None
+        self._current: Snapshot | None = None
         self._lock = asyncio.Lock()
-        self._cards: OrderedDict[int, Card | None] = OrderedDict()
+        self._cards: OrderedDict[tuple[int, int], Card | None] = OrderedDict()
 
     @property
-    def current(self) -> Loaded:
-        if self._loaded is None:
+    def current(self) -> Snapshot:
+        """The glossary being served. Take it once per request and pass it along."""
+        if self._current is None:
             raise RuntimeError("the glossary has not been loaded yet")
-        return self._loaded
+        return self._current
 
     @property
     def index(self) -> TermIndex:
@@ -90,26 +96,58 @@ class Library:
             if not self.path.exists():
                 raise GlossaryError([Problem(str(self.path), 0, "no such file or folder")])
             sources, digest = await asyncio.to_thread(read_sources, self.path)
-            stored: StoredGlossary | None = None
-            rebuilt = False
-            if not force and self._loaded is not None and self._loaded.content_hash == digest:
-                loaded = self._loaded
-                return LoadReport(True, False, len(loaded.index), loaded.aliases, time.perf_counter() - started)
-            if not force and await self.store.meta("glossary_hash") == digest:
-                stored = await self.store.read()
-            if stored is None:
+            current = self._current
+            if not force and current is not None and current.content_hash == digest:
+                return LoadReport(True, False, len(current.index), current.aliases, time.perf_counter() - started)
+            published = await self.store.published()
+            rebuilt = force or published is None or published.content_hash != digest
+            if rebuilt:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                stored = await self.store.write(glossary)
-                del glossary  # the index needs only names and aliases: let the rest go before building it
-                rebuilt = True
-            index = await asyncio.to_thread(_index_of, stored)
-            aliases = sum(len(row.aliases) for row in stored.rows)
-            generation = 1 if self._loaded is None else self._loaded.generation + 1
-            self._loaded = Loaded(stored.name, stored.content_hash, index, aliases, generation)
+                snapshot = await self._write(glossary)
+                del glossary  # the index has what it needs: let the entries go before anything else
+            else:
+                assert published is not None
+                rows = await self.store.index_rows(published.generation)
+                snapshot = await asyncio.to_thread(_snapshot, published, rows)
+            self._current = snapshot  # the swap: from here on, requests read the new generation
             self._cards.clear()
-            report = LoadReport(True, rebuilt, len(index), aliases, time.perf_counter() - started)
-            log.info("glossary %r loaded from %s: %s", stored.name, self.path, report.summary())
+            if rebuilt:
+                await self._discard_old(snapshot.generation, current)
+            report = LoadReport(True, rebuilt, len(snapshot.index), snapshot.aliases, time.perf_counter() - started)
+            log.info("glossary %r loaded from %s: %s", snapshot.name, self.path, report.summary())
             return report
+
+    async def _write(self, glossary: Glossary) -> Snapshot:
+        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it."""
+        entries = glossary.entries
+        keys = await asyncio.to_thread(lambda: [normalize(e.term) for e in entries])
+        async with self.db.transaction() as tx:
+            generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
+            by_norm = await self.store.term_ids(tx, entries, keys)
+        ids = [by_norm[key] for key in keys]
+        parts = chunks(entries, ids, generation)
+        while (rows := await asyncio.to_thread(next, parts, None)) is not None:
+            async with self.db.transaction() as tx:
+                await self.store.write(tx, rows)
+        async with self.db.transaction() as tx:
+            await self.store.publish(tx, generation)
+        index_rows = await asyncio.to_thread(
+            lambda: tuple(IndexRow(tid, e.term, unique_aliases(e)) for tid, e in zip(ids, entries, strict=True))
+        )
+        published = Generation(generation, glossary.name, glossary.content_hash)
+        return await asyncio.to_thread(_snapshot, published, index_rows)
+
+    async def _discard_old(self, generation: int, previous: Snapshot | None) -> None:
+        """Drop generations nobody reads any more; the previous one stays for requests still on it."""
+        keep = [generation] if previous is None else [previous.generation, generation]
+        try:
+            async with self.db.transaction() as tx:
+                dropped = await self.store.discard_before(tx, keep)
+        except Exception:
+            log.warning("could not drop old glossary generations; will try at the next load", exc_info=True)
+            return
+        if dropped:
+            log.debug("dropped %d old glossary generation(s)", dropped)
 
     async def reload(self) -> LoadReport:
         """Load again; on failure return the problems and keep serving the last good glossary."""
@@ -118,7 +156,7 @@ class Library:
             return await self.load()
         except GlossaryError as exc:
             log.warning("glossary reload refused, still serving the previous one: %s", exc)
-            current = self._loaded
+            current = self._current
             return LoadReport(
                 False,
                 False,
@@ -128,15 +166,22 @@ class Library:
                 tuple(exc.problems),
             )
 
-    async def card(self, term_id: int) -> Card | None:
-        """The card of ``term_id`` in the current glossary (cached; None if the term is not in it)."""
-        if term_id in self._cards:
-            self._cards.move_to_end(term_id)
-            return self._cards[term_id]
-        generation = self.current.generation
-        card = await self.store.card(term_id) if term_id in self.index.names else None
-        if self.current.generation == generation:  # a reload meanwhile makes this answer stale
-            self._cards[term_id] = card
-            if len(self._cards) > CARD_CACHE_SIZE:
-                self._cards.popitem(last=False)
+    async def card(self, term_id: int, snapshot: Snapshot | None = None) -> Card | None:
+        """The card of ``term_id`` in ``snapshot`` (default: the current one); None if it is not in it."""
+        snapshot = snapshot or self.current
+        if term_id not in snapshot.index.names:
+            return None
+        key = (snapshot.generation, term_id)
+        if key in self._cards:
+            self._cards.move_to_end(key)
+            return self._cards[key]
+        card = await self.store.card(snapshot.generation, term_id)
+        self._cards[key] = card
+        if len(self._cards) > CARD_CACHE_SIZE:
+            self._cards.popitem(last=False)
         return card
+
+    async def search(self, query: str, limit: int, snapshot: Snapshot | None = None) -> list[tuple[int, str]]:
+        """Full-text search in ``snapshot``'s generation: (term id, name), best first."""
+        snapshot = snapshot or self.current
+        return await self.store.search(snapshot.generation, query, limit)

@@ -33,3 +33,9 @@ ALIAS = 80
 MAX_RELATED = 20  # four rows of five buttons, leaving a row free
 MAX_FAQ = 10
 MAX_ALIASES = 25
+
+# Longest text each string option takes (declared to Discord as max_length, so it refuses longer input).
+TERM_OPTION = 100  # a term, alias or acronym; choice values are at most 100 as well
+QUERY_OPTION = 200  # /search words
+TIME_OPTION = 5  # HH:MM
+ZONE_OPTION = 64  # the longest IANA zone key is 32 characters

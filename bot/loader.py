@@ -96,14 +96,17 @@ def glossary_files(path: Path) -> list[Path]:
 def read_sources(path: Path) -> tuple[list[tuple[str, Path]], str]:
     """The glossary's files as (display name, path) pairs, and the content hash of the whole glossary.
 
-    The hash lets a restart with an unchanged glossary skip parsing and rebuilding its tables. Files are read
-    here only to hash them and then let go: a large glossary is parsed file by file (or by worker processes)
-    without all of it ever sitting in memory at once.
+    Raises GlossaryError (naming ``path``) when there is no glossary file there. The hash lets a restart with an
+    unchanged glossary skip parsing and rebuilding its tables. Files are read here only to hash them and then
+    let go: a large glossary is parsed file by file (or by worker processes) without all of it in memory at once.
     """
+    files = glossary_files(path)
+    if not files:
+        raise GlossaryError([Problem(str(path), 0, "no .yaml or .yml files found")])
     root = path if path.is_dir() else path.parent
     digest = hashlib.sha256()
     sources: list[tuple[str, Path]] = []
-    for file in glossary_files(path):
+    for file in files:
         data = file.read_bytes()
         name = file.relative_to(root).as_posix() if path.is_dir() else file.name
         digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
@@ -357,8 +360,6 @@ def _parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str
     checker = _Checker()
     found: list[tuple[str, Entry, Lines]] = []
     names: list[tuple[str, str]] = []
-    if not sources:
-        checker.add(default_name, 0, "no .yaml or .yml files found")
     for (file, _), (entries, name, problems) in zip(sources, _parse_files(sources), strict=True):
         checker.problems.extend(problems)
         if name:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot import limits
-from bot.cards import shorten
 from bot.normalize import normalize, singulars
+from bot.text import shorten
 
 MIN_FUZZY_SCORE = 70.0
 DEFAULT_CHOICES = limits.AUTOCOMPLETE_CHOICES

@@ -1,44 +1,38 @@
 """The term-of-the-day poster: sends a card to a channel through discord.py and classifies failures.
 
-Discord errors map to the scheduler's two kinds: 403 and 404 are permanent (retrying a 403 only counts
-toward Discord's invalid-request ban) and disable the schedule with a reason an admin can act on; 5xx,
-timeouts and connection errors are transient and retried the same day with the same nonce.
+Discord errors map to the scheduler's two kinds: 403 and 404 are permanent (retrying a 403 only counts toward
+Discord's invalid-request ban) and disable the schedule with a reason an admin can act on; 429, 5xx, timeouts
+and connection errors are transient and retried the same day with the same nonce.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
-from bot.tod import PermanentPostError, TransientPostError
+from bot.replies import Replies
+from bot.tod.ports import PermanentPostError, TransientPostError
+from bot.tod.replies import heading_for
 from bot.views import message_kwargs
 
-if TYPE_CHECKING:
-    from bot.client import GlossaryBot
-
 log = logging.getLogger(__name__)
-
-
-def heading_for(day: date) -> str:
-    """The line above a term-of-the-day card, e.g. "Term of the day · 28 November"."""
-    return f"Term of the day · {day.day} {day.strftime('%B')}"
 
 
 class DiscordPoster:
     """Posts term-of-the-day cards with a nonce and ``enforce_nonce`` (discord.py sets it with the nonce)."""
 
-    def __init__(self, bot: GlossaryBot) -> None:
-        self.bot = bot
+    def __init__(self, client: discord.Client, replies: Replies) -> None:
+        self.client = client
+        self.replies = replies
 
     async def post(self, guild_id: int, channel_id: int, term_id: int, local_date: date, nonce: str) -> int:
-        reply = await self.bot.replies.card(term_id, heading=heading_for(local_date))
+        reply = await self.replies.card(term_id, heading=heading_for(local_date))
         if reply is None:
             raise TransientPostError(f"term {term_id} is no longer in the glossary")
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        channel = self.client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             message = await channel.send(**message_kwargs(reply), nonce=nonce)
         except discord.Forbidden as exc:
@@ -49,9 +43,13 @@ class DiscordPoster:
         except discord.NotFound as exc:
             raise PermanentPostError(f"Channel <#{channel_id}> was deleted or the bot can no longer see it") from exc
         except discord.HTTPException as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise TransientPostError(f"Discord error {exc.status}") from exc
+            if exc.status == 429:
+                raise TransientPostError("Discord rate limit (429)") from exc
+            if exc.status >= 500:
+                raise TransientPostError(f"Discord error {exc.status}", refused=False) from exc
             raise PermanentPostError(f"Discord refused the post ({exc.status}: {exc.text})") from exc
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransientPostError(f"network error: {exc!r}") from exc
+            raise TransientPostError(f"network error: {exc!r}", refused=False) from exc
+        except KeyError as exc:  # discord.py reads retry_after from every 429 body; some 429s have none
+            raise TransientPostError("Discord rate limit (429 without retry_after)") from exc
         return message.id

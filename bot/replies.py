@@ -1,128 +1,170 @@
-"""What the bot answers, decided without Discord: each function returns a ``Reply`` a cog sends as it is.
+"""What the bot answers to the glossary commands and buttons, decided without Discord.
 
-Keeping the decisions here (not in the cogs) lets tests call them directly and keeps the Discord adapters to
-"parse the interaction, call the core, respond once".
+Each method returns a :class:`Reply` that an adapter sends as it is. Every answer takes the glossary
+snapshot once, so it is answered from one glossary even while a reload swaps in the next.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot import limits
-from bot.cards import button_id, render, shorten
-from bot.library import Library
+from bot.cards import render
+from bot.library import Library, LoadReport, Snapshot
+from bot.matching import Choice
+from bot.misses import MissLog
+from bot.text import clean, quote, shorten
 
 MAX_SUGGESTIONS = 5
 MAX_RESULTS = 10
-QUOTE_CHARS = 60
+MAX_QUERY = 200  # longer input is cut before matching: no term name is this long
+MAX_TERM_ID = 2**63 - 1  # ids are SQLite integers; a larger one in a forged button cannot exist
+MAX_PROBLEMS_SHOWN = 15
+FIRST_LINE = 120
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message: text and/or one embed, buttons as (custom_id, label), and whether only the asker sees it."""
+    """One message: text and/or embeds, buttons as (term id, label), and whether only the asker sees it."""
 
     content: str = ""
     embed: dict[str, Any] | None = None
-    buttons: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[tuple[int, str], ...] = ()
     ephemeral: bool = False
     primary_buttons: bool = False  # suggestions are the way forward; related terms are secondary
     extra_embeds: tuple[dict[str, Any], ...] = ()  # shown below ``embed`` (e.g. an admin's schedule status)
 
 
-def quote(text: str) -> str:
-    """User text made safe to echo: one line, no markdown or code breaking out, at most 60 characters."""
-    flat = " ".join(text.replace("`", "'").split())
-    return f"`{shorten(flat, QUOTE_CHARS) or ' '}`"
+def notice(text: str) -> Reply:
+    """A short private message."""
+    return Reply(shorten(text, limits.MESSAGE_CONTENT), ephemeral=True)
 
 
 class Replies:
-    """Answers for /define, /search, /random and the term buttons, over the current glossary."""
+    """Answers for /define, /search, /random, the term buttons and the glossary admin commands."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, misses: MissLog, now: Callable[[], float] = time.time) -> None:
         self.library = library
+        self.misses = misses
+        self._now = now
 
-    async def card(self, term_id: int, *, ephemeral: bool = False, heading: str = "") -> Reply | None:
+    async def card(
+        self, term_id: int, *, ephemeral: bool = False, heading: str = "", snapshot: Snapshot | None = None
+    ) -> Reply | None:
         """The definition card of ``term_id`` with its related-term buttons, or None if it is gone."""
-        card = await self.library.card(term_id)
+        snapshot = snapshot or self.library.current
+        card = await self.library.card(term_id, snapshot)
         if card is None:
             return None
-        rendered = render(card, self.library.name, heading)
+        rendered = render(card, snapshot.name, heading)
         return Reply(embed=rendered.embed, buttons=rendered.buttons, ephemeral=ephemeral)
 
-    def _suggestion_buttons(self, term_ids: list[int]) -> tuple[tuple[str, str], ...]:
-        index = self.library.index
-        return tuple(
-            (button_id(tid), shorten(index.names[tid], limits.BUTTON_LABEL)) for tid in term_ids if tid in index.names
-        )
+    @staticmethod
+    def _buttons(snapshot: Snapshot, term_ids: list[int]) -> tuple[tuple[int, str], ...]:
+        names = snapshot.index.names
+        return tuple((tid, shorten(names[tid], limits.BUTTON_LABEL)) for tid in term_ids if tid in names)
 
     async def define(self, text: str, *, private: bool = False, guild_id: int | None = None) -> Reply:
-        """The card for ``text``, or an ephemeral did-you-mean with a button per suggestion."""
+        """The card for ``text``, or a private did-you-mean with a button per suggestion."""
+        text = clean(text)[:MAX_QUERY]
         if not text.strip():
-            return Reply("Type a term to look up, for example `/define genai`.", ephemeral=True)
-        index = self.library.index
-        term_id = index.lookup(text[:200])
+            return notice("Type a term to look up, for example `/define genai`.")
+        snapshot = self.library.current
+        term_id = snapshot.index.lookup(text)
         if term_id is not None:
-            reply = await self.card(term_id, ephemeral=private)
+            reply = await self.card(term_id, ephemeral=private, snapshot=snapshot)
             if reply is not None:
                 return reply
         if guild_id is not None:
-            await self.library.store.record_miss(guild_id, text.strip(), int(time.time()))
-        suggestions = index.suggest(text[:200], limit=MAX_SUGGESTIONS)
+            self.misses.record(guild_id, text, int(self._now()))
+        suggestions = snapshot.index.suggest(text, limit=MAX_SUGGESTIONS)
         if not suggestions:
-            return Reply(
-                f"No term matches {quote(text)}, and nothing is close. Try `/search` with a word from its meaning.",
-                ephemeral=True,
+            return notice(
+                f"No term matches {quote(text)}, and nothing is close. Try `/search` with a word from its meaning."
             )
         return Reply(
             f"No term matches {quote(text)}. Did you mean:",
-            buttons=self._suggestion_buttons(suggestions),
+            buttons=self._buttons(snapshot, suggestions),
             ephemeral=True,
             primary_buttons=True,
         )
 
+    def autocomplete(self, text: str) -> list[Choice]:
+        """Up to 25 choices for what has been typed so far."""
+        return self.library.current.index.autocomplete(clean(text)[:MAX_QUERY], limit=limits.AUTOCOMPLETE_CHOICES)
+
     async def open(self, term_id: int, *, ephemeral: bool = True) -> Reply:
         """What a term button shows: the card, or why it is gone with suggestions."""
-        reply = await self.card(term_id, ephemeral=ephemeral)
+        if not 0 < term_id <= MAX_TERM_ID:
+            return notice("That button does not lead to any term. Try `/define`.")
+        snapshot = self.library.current
+        reply = await self.card(term_id, ephemeral=ephemeral, snapshot=snapshot)
         if reply is not None:
             return reply
         former = await self.library.store.former_name(term_id)
         if former is None:
-            return Reply("That term is no longer in the glossary.", ephemeral=True)
-        suggestions = [tid for tid in self.library.index.suggest(former, limit=MAX_SUGGESTIONS) if tid != term_id]
-        text = f"**{shorten(former, 80)}** is no longer in the glossary."
+            return notice("That term is no longer in the glossary.")
+        suggestions = [tid for tid in snapshot.index.suggest(former, limit=MAX_SUGGESTIONS) if tid != term_id]
+        text = f"**{shorten(former, limits.TERM_NAME)}** is no longer in the glossary."
         if suggestions:
             text += " Perhaps one of these:"
-        return Reply(text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True)
+        return Reply(text, buttons=self._buttons(snapshot, suggestions), ephemeral=True, primary_buttons=True)
 
     async def search(self, query: str) -> Reply:
-        """Full-text search results as an ephemeral list with a button per result."""
+        """Full-text search results as a private list with a button per result."""
+        query = clean(query)[: MAX_QUERY * 2]
         if not query.strip():
-            return Reply("Type something to search for, for example `/search images from text`.", ephemeral=True)
-        results = await self.library.store.search(query[:500], limit=MAX_RESULTS)
-        results = [(tid, name) for tid, name in results if tid in self.library.index.names]
+            return notice("Type something to search for, for example `/search images from text`.")
+        snapshot = self.library.current
+        found = await self.library.search(query, MAX_RESULTS, snapshot)
+        results = [(tid, name) for tid, name in found if tid in snapshot.index.names]
         if not results:
-            suggestions = self.library.index.suggest(query[:200], limit=MAX_SUGGESTIONS)
-            text = f"Nothing in the glossary matches {quote(query)}."
-            if suggestions:
-                text += " Did you mean:"
-            return Reply(text, buttons=self._suggestion_buttons(suggestions), ephemeral=True, primary_buttons=True)
+            suggestions = snapshot.index.suggest(query[:MAX_QUERY], limit=MAX_SUGGESTIONS)
+            text = f"Nothing in the glossary matches {quote(query)}." + (" Did you mean:" if suggestions else "")
+            return Reply(text, buttons=self._buttons(snapshot, suggestions), ephemeral=True, primary_buttons=True)
         lines = []
         for number, (tid, name) in enumerate(results, 1):
-            card = await self.library.card(tid)
-            first = shorten(card.entry.definition, 120) if card else ""
-            lines.append(f"**{number}. {shorten(name, 80)}** · {first}")
+            card = await self.library.card(tid, snapshot)
+            first = shorten(card.entry.definition, FIRST_LINE) if card else ""
+            lines.append(f"**{number}. {shorten(name, limits.TERM_NAME)}** · {first}")
         embed = {
             "type": "rich",
             "title": shorten(f"Search: {' '.join(query.split())}", limits.EMBED_TITLE),
             "description": shorten("\n".join(lines), limits.EMBED_DESCRIPTION),
-            "footer": {"text": shorten(f"{self.library.name} · {len(results)} result(s)", limits.EMBED_FOOTER)},
+            "footer": {"text": shorten(f"{snapshot.name} · {len(results)} result(s)", limits.EMBED_FOOTER)},
         }
-        return Reply(embed=embed, buttons=self._suggestion_buttons([tid for tid, _ in results]), ephemeral=True)
+        return Reply(embed=embed, buttons=self._buttons(snapshot, [tid for tid, _ in results]), ephemeral=True)
 
     async def random(self) -> Reply:
         """A random card, public."""
-        term_id = self.library.index.random_id()
-        reply = None if term_id is None else await self.card(term_id)
-        return reply or Reply("The glossary is empty.", ephemeral=True)
+        snapshot = self.library.current
+        term_id = snapshot.index.random_id()
+        reply = None if term_id is None else await self.card(term_id, snapshot=snapshot)
+        return reply or notice("The glossary is empty.")
+
+    async def top_misses(self, guild_id: int) -> Reply:
+        """/glossary misses: what people here looked for and did not find."""
+        rows = await self.misses.top(guild_id)
+        if not rows:
+            return notice("Nobody here has looked for a missing term yet.")
+        lines = [f"{count}× {quote(query)}" for query, count in rows]
+        return notice("Looked for and not found:\n" + "\n".join(lines))
+
+    async def reload(self) -> Reply:
+        """/glossary reload: load the files again and say what happened."""
+        return self.reloaded(await self.library.reload())
+
+    @staticmethod
+    def reloaded(report: LoadReport) -> Reply:
+        """/glossary reload: the new size, or the problems (file:line) and that nothing changed."""
+        if report.ok:
+            return notice(f"Glossary reloaded: {report.summary()}.")
+        problems = [str(p) for p in report.problems]
+        shown = "\n".join(f"• {shorten(p, 180)}" for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = f"\n… and {len(problems) - MAX_PROBLEMS_SHOWN} more." if len(problems) > MAX_PROBLEMS_SHOWN else ""
+        return notice(
+            f"Reload refused; still serving the previous glossary. {len(problems)} problem(s):\n{shown}{more}"
+        )

@@ -1,18 +1,26 @@
-"""Turning a ``Reply`` into Discord messages, and the persistent term buttons.
+"""The Discord side of a ``Reply``: embeds, persistent term buttons, and answering an interaction once.
 
-Buttons are ``DynamicItem``s whose custom_id (``gb:t:<term id>``) carries everything needed to answer a click,
-so they keep working on messages sent before a restart, with no view state stored anywhere.
+Buttons are ``DynamicItem``s whose custom_id (``gb:t:<term id>``) carries everything needed to answer a
+click, so they keep working on messages sent before a restart, with no view state stored anywhere. This is
+the only module that knows that format.
+
+Answering follows Discord's rules: the first answer within 3 seconds (work that takes longer is deferred
+first and then fills in the deferred message), transient failures of the answer itself (a 429, even one
+without ``retry_after``, or a 5xx) retried while the deadline allows, and never a ping.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.cards import BUTTON_PREFIX
+from bot import limits
 from bot.replies import Reply
 
 if TYPE_CHECKING:
@@ -20,15 +28,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
+TERM_PREFIX = "gb:t:"
+DEFER_AFTER_S = 2.0  # answer by then, or defer: Discord allows 3 s for the first answer
+RETRY_WINDOW_S = 2.6  # a failed first answer is retried until this long after the interaction arrived
+FOLLOWUP_RETRY_S = 30.0
+# Keys in Interaction.extras: the message itself (not just a defer) was sent; the defer was private.
+ANSWERED = "glossary_bot_answered"
+DEFERRED_PRIVATELY = "glossary_bot_deferred_privately"
+ALREADY_ACKNOWLEDGED = 40060  # a retried answer whose first try did arrive
+
+
+def term_custom_id(term_id: int) -> str:
+    return f"{TERM_PREFIX}{term_id}"
 
 
 class TermButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(BUTTON_PREFIX) + r"(?P<id>[0-9]{1,19})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(TERM_PREFIX) + r"(?P<id>[0-9]{1,20})"
 ):
-    """A button that opens a term's card: in place on an ephemeral message, privately on a public one."""
+    """A button that opens a term's card: in place on a private message, privately on a public one."""
 
     def __init__(self, term_id: int, label: str = "?", style: discord.ButtonStyle = discord.ButtonStyle.secondary):
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"{BUTTON_PREFIX}{term_id}"))
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=term_custom_id(term_id)))
         self.term_id = term_id
 
     @classmethod
@@ -36,6 +56,10 @@ class TermButton(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> TermButton:
         return cls(int(match["id"]), item.label or "?", item.style)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        bot: GlossaryBot = interaction.client  # type: ignore[assignment]
+        return await bot.admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: GlossaryBot = interaction.client  # type: ignore[assignment]
@@ -52,13 +76,12 @@ class TermButton(
 
 
 def make_view(reply: Reply) -> discord.ui.View | None:
-    """A view with one button per (custom_id, label), five to a row; None when there are no buttons."""
+    """A view with one button per (term id, label), five to a row; None when there are no buttons."""
     if not reply.buttons:
         return None
     view = discord.ui.View(timeout=None)
     style = discord.ButtonStyle.primary if reply.primary_buttons else discord.ButtonStyle.secondary
-    for custom_id, label in reply.buttons[:25]:
-        term_id = int(custom_id.removeprefix(BUTTON_PREFIX))
+    for term_id, label in reply.buttons[: limits.BUTTONS_PER_ROW * limits.ROWS_PER_MESSAGE]:
         view.add_item(TermButton(term_id, label, style))
     return view
 
@@ -70,7 +93,7 @@ def make_embeds(reply: Reply) -> list[discord.Embed]:
 
 
 def payload(reply: Reply) -> dict[str, Any]:
-    """The exact JSON Discord receives for ``reply`` (for ``python -m bot card --json`` and tests)."""
+    """The JSON Discord receives for ``reply`` (for ``python -m bot card --json``)."""
     view = make_view(reply)
     body: dict[str, Any] = {"content": reply.content or None, "allowed_mentions": NO_PINGS.to_dict()}
     body["embeds"] = [embed.to_dict() for embed in make_embeds(reply)]
@@ -93,21 +116,82 @@ def message_kwargs(reply: Reply) -> dict[str, Any]:
     return kwargs
 
 
+async def respond(interaction: discord.Interaction, work: Awaitable[Reply], *, ephemeral: bool) -> None:
+    """Answer with the reply ``work`` produces; if it is slow, defer first (``ephemeral``: who sees it)."""
+    task = asyncio.ensure_future(work)
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER_S)
+    except TimeoutError:
+        interaction.extras[DEFERRED_PRIVATELY] = ephemeral
+        await _retrying(lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True), RETRY_WINDOW_S)
+        reply = await task
+    await send(interaction, reply)
+
+
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer ``interaction`` with ``reply``: the first response, or a followup if it was already answered."""
-    kwargs = message_kwargs(reply) | {"ephemeral": reply.ephemeral}
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
+    """Answer ``interaction`` with ``reply``: the first answer, the deferred one, or a followup."""
+    kwargs = message_kwargs(reply)
+    response = interaction.response
+    if not response.is_done():
+        await _retrying(lambda: response.send_message(**kwargs, ephemeral=reply.ephemeral), RETRY_WINDOW_S)
+    elif response.type is discord.InteractionResponseType.deferred_channel_message and not _answered(interaction):
+        if reply.ephemeral and not _deferred_privately(interaction):
+            # A public "thinking…" cannot turn private: replace it with a private followup.
+            await _retrying(interaction.delete_original_response, FOLLOWUP_RETRY_S)
+            await _retrying(lambda: interaction.followup.send(**kwargs, ephemeral=True), FOLLOWUP_RETRY_S)
+        else:
+            kwargs.setdefault("view", None)
+            await _retrying(lambda: interaction.edit_original_response(**kwargs), FOLLOWUP_RETRY_S)
     else:
-        await interaction.response.send_message(**kwargs)
+        await _retrying(lambda: interaction.followup.send(**kwargs, ephemeral=reply.ephemeral), FOLLOWUP_RETRY_S)
+    interaction.extras[ANSWERED] = True
 
 
 async def edit(interaction: discord.Interaction, reply: Reply) -> None:
-    """Replace the message the component was on with ``reply`` (used to browse inside an ephemeral card)."""
+    """Replace the message the component was on with ``reply`` (used to browse inside a private card)."""
     view = make_view(reply)
-    await interaction.response.edit_message(
-        content=reply.content or None,
-        embeds=make_embeds(reply),
-        view=view,
-        allowed_mentions=NO_PINGS,
+    await _retrying(
+        lambda: interaction.response.edit_message(
+            content=reply.content or None, embeds=make_embeds(reply), view=view, allowed_mentions=NO_PINGS
+        ),
+        RETRY_WINDOW_S,
     )
+    interaction.extras[ANSWERED] = True
+
+
+def _answered(interaction: discord.Interaction) -> bool:
+    return bool(interaction.extras.get(ANSWERED))
+
+
+def _deferred_privately(interaction: discord.Interaction) -> bool:
+    return bool(interaction.extras.get(DEFERRED_PRIVATELY, False))
+
+
+async def _retrying(call: Callable[[], Awaitable[Any]], window: float) -> Any:
+    """``call()``, retried after transient failures while ``window`` seconds have not passed."""
+    started = time.monotonic()
+    delay = 0.25
+    retried = False
+    while True:
+        try:
+            return await call()
+        except discord.HTTPException as exc:
+            if retried and exc.code == ALREADY_ACKNOWLEDGED:
+                return None  # the earlier try arrived; only its response was lost
+            if exc.status != 429 and exc.status < 500:
+                raise
+            error: Exception = exc
+        except KeyError as exc:  # discord.py reads retry_after from every 429 body; some 429s have none
+            error = exc
+        if time.monotonic() - started + delay > window:
+            raise error
+        log.info("Discord answered %s; trying again in %.2f s", _describe(error), delay)
+        await asyncio.sleep(delay)
+        delay *= 2
+        retried = True
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"{error.status}"
+    return "429 without retry_after"

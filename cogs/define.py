@@ -9,10 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.views import TermButton, send
+from bot.views import TermButton, respond
 
 if TYPE_CHECKING:
     from bot.client import GlossaryBot
+
+Term = app_commands.Range[str, 1, limits.TERM_OPTION]
+Query = app_commands.Range[str, 1, limits.QUERY_OPTION]
 
 
 class Define(commands.Cog):
@@ -20,6 +23,7 @@ class Define(commands.Cog):
 
     def __init__(self, bot: GlossaryBot) -> None:
         self.bot = bot
+        self.replies = bot.services.replies
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(TermButton)
@@ -32,25 +36,24 @@ class Define(commands.Cog):
         term="The term, an alias or an acronym (e.g. genai, LLM, RAG)",
         private="Only you see the card (default: everyone in the channel)",
     )
-    async def define(self, interaction: discord.Interaction, term: str, private: bool = False) -> None:
-        reply = await self.bot.replies.define(term, private=private, guild_id=interaction.guild_id)
-        await send(interaction, reply)
+    async def define(self, interaction: discord.Interaction, term: Term, private: bool = False) -> None:
+        work = self.replies.define(term, private=private, guild_id=interaction.guild_id)
+        await respond(interaction, work, ephemeral=private)
 
     @define.autocomplete("term")
     async def define_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = self.bot.library.index.autocomplete(current, limit=limits.AUTOCOMPLETE_CHOICES)
-        return [app_commands.Choice(name=c.label, value=c.value) for c in choices]
+        return [app_commands.Choice(name=c.label, value=c.value) for c in self.replies.autocomplete(current)]
 
     @app_commands.command(name="search", description="Search names, aliases and definitions")
     @app_commands.describe(query="Words to look for, e.g. 'images from text' or 'reward'")
-    async def search(self, interaction: discord.Interaction, query: str) -> None:
-        await send(interaction, await self.bot.replies.search(query))
+    async def search(self, interaction: discord.Interaction, query: Query) -> None:
+        await respond(interaction, self.replies.search(query), ephemeral=True)
 
     @app_commands.command(name="random", description="Show a random term's card")
     async def random(self, interaction: discord.Interaction) -> None:
-        await send(interaction, await self.bot.replies.random())
+        await respond(interaction, self.replies.random(), ephemeral=False)
 
 
 async def setup(bot: GlossaryBot) -> None:

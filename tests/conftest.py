@@ -1,4 +1,7 @@
-"""Shared fixtures: a real SQLite file per test, the shipped glossary, and a way to write glossary files."""
+"""Shared fixtures: a real SQLite database per test, the shipped glossary, and a way to write glossary files.
+
+Everything a test reads lives in the repository (the seed page is copied under ``tests/fixtures``).
+"""
 
 from __future__ import annotations
 
@@ -6,30 +9,36 @@ import textwrap
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from bot.db import connect
+from bot.database import Database
 from bot.library import Library
-from bot.store import GlossaryStore
+from bot.misses import MissLog
+from bot.replies import Replies
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "genai"
-SEED = ROOT.parent / "shared" / "seeds" / "000_fb50349292418b06.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = FIXTURES / "seed-generative-ai.txt"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    conn = await connect(tmp_path / "bot.sqlite3")
-    yield conn
-    await conn.close()
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    yield database
+    await database.close()
 
 
 @pytest.fixture
-async def library(db: aiosqlite.Connection) -> Library:
-    lib = Library(GlossaryStore(db), SHIPPED)
+async def library(db: Database) -> Library:
+    lib = Library(db, SHIPPED)
     await lib.load()
     return lib
+
+
+@pytest.fixture
+def replies(library: Library) -> Replies:
+    return Replies(library, MissLog(library.db))
 
 
 @pytest.fixture

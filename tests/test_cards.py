@@ -7,10 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import limits
-from bot.cards import as_text, button_id, colour_for, embed_length, render, shorten
+from bot.cards import as_text, color_for, embed_length, render
 from bot.model import Card, Entry, Faq, Link, Related
 from bot.replies import Reply
-from bot.views import make_view, payload
+from bot.text import shorten
+from bot.views import make_view, payload, term_custom_id
 
 
 def test_shorten_cuts_at_a_word_with_ellipsis() -> None:
@@ -39,16 +40,17 @@ def test_card_layout() -> None:
     assert [f["name"] for f in embed["fields"]] == ["Example", "Why it matters", "FAQ · Is it new?"]
     assert embed["footer"]["text"] == "Generative AI Glossary · Foundations"
     assert embed["author"]["name"] == "Term of the day · 28 November"
-    assert embed["colour"] == colour_for("Foundations")
-    assert rendered.buttons == ((button_id(2), "Large Language Model"), (button_id(3), "Transformer"))
+    assert embed["color"] == color_for("Foundations")
+    assert payload(Reply(embed=embed))["embeds"][0]["color"] == color_for("Foundations")  # survives discord.py
+    assert rendered.buttons == ((2, "Large Language Model"), (3, "Transformer"))
     assert rendered.cut == ()
     text = as_text(card, "G")
     assert "Also known as: GenAI" in text and "Q: Is it new?" in text and "Related: Large Language Model" in text
 
 
-def test_colours_are_stable_per_category() -> None:
-    assert colour_for("Training") == colour_for(" training ")
-    assert colour_for("") == 0x5865F2
+def test_colors_are_stable_per_category() -> None:
+    assert color_for("Training") == color_for(" training ")
+    assert color_for("") == 0x5865F2
 
 
 texts = st.text(min_size=0, max_size=7000)
@@ -88,13 +90,13 @@ def test_any_entry_renders_within_every_discord_limit(card: Card, glossary: str,
     # The real discord.py objects agree: the embed's own length and the view's layout.
     assert len(discord.Embed.from_dict(embed)) <= limits.EMBED_TOTAL
     assert len(rendered.buttons) <= limits.MAX_RELATED
-    for custom_id, label in rendered.buttons:
-        assert 1 <= len(custom_id) <= limits.CUSTOM_ID
+    for term_id, label in rendered.buttons:
+        assert 1 <= len(term_custom_id(term_id)) <= limits.CUSTOM_ID
         assert 1 <= len(label) <= limits.BUTTON_LABEL
 
 
 async def test_view_layout_five_per_row_and_payload_never_pings() -> None:
-    buttons = tuple((button_id(i), f"Term {i}") for i in range(1, 21))
+    buttons = tuple((i, f"Term {i}") for i in range(1, 21))
     reply = Reply(embed={"title": "x", "description": "y"}, buttons=buttons)
     view = make_view(reply)
     assert view is not None and view.timeout is None

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot import limits
-from bot.cards import button_id
 from bot.library import Library
-from bot.replies import Replies, quote
-
-
-@pytest.fixture
-def replies(library: Library) -> Replies:
-    return Replies(library)
+from bot.misses import MissLog
+from bot.replies import Replies
+from bot.text import quote
 
 
 async def test_define_known_term_is_a_public_card_with_related_buttons(replies: Replies) -> None:
@@ -33,9 +29,11 @@ async def test_define_unknown_term_suggests_and_records_the_miss(replies: Replie
     reply = await replies.define("difusion", guild_id=7)
     assert reply.ephemeral and reply.embed is None
     assert reply.content == "No term matches `difusion`. Did you mean:"
-    assert reply.buttons[0] == (button_id(library.index.lookup("diffusion model")), "Diffusion Model")
+    assert reply.buttons[0] == (library.index.lookup("diffusion model"), "Diffusion Model")
     assert reply.primary_buttons
-    assert await library.store.top_misses(7) == [("difusion", 1)]
+    assert await replies.misses.top(7) == [("difusion", 1)]
+    await replies.misses.flush()
+    assert await replies.misses.top(7) == [("difusion", 1)]  # the same once written, not counted twice
 
 
 @pytest.mark.parametrize(
@@ -75,19 +73,34 @@ async def test_random_is_a_public_card(replies: Replies, library: Library) -> No
 
 
 async def test_open_a_term_that_left_the_glossary(db, write_yaml) -> None:
-    from bot.store import GlossaryStore
-
     folder = write_yaml(
         "g.yaml", "terms:\n  - term: Transformer\n    definition: d\n  - term: Transformers Lib\n    definition: e\n"
     )
-    library = Library(GlossaryStore(db), folder)
+    library = Library(db, folder)
     await library.load()
+    replies = Replies(library, MissLog(db))
     old = library.index.lookup("transformer")
     write_yaml("g.yaml", "terms:\n  - term: Transformers Lib\n    definition: e\n")
     await library.reload()
-    reply = await Replies(library).open(old)
+    reply = await replies.open(old)
     assert reply.ephemeral
     assert reply.content.startswith("**Transformer** is no longer in the glossary.")
     assert [label for _, label in reply.buttons] == ["Transformers Lib"]
-    unknown = await Replies(library).open(123456)
+    unknown = await replies.open(123456)
     assert unknown.content == "That term is no longer in the glossary."
+
+
+async def test_forged_ids_and_lone_surrogates_get_real_answers(replies: Replies) -> None:
+    for forged in (9_999_999_999_999_999_999, 2**63, 0, -5):
+        reply = await replies.open(forged)
+        assert reply.ephemeral and reply.content == "That button does not lead to any term. Try `/define`."
+    # Discord can deliver lone surrogates; SQLite and JSON cannot take them.
+    card = await replies.define("\ud800diffusion\udfff", guild_id=3)
+    assert card.embed is not None and card.embed["title"] == "Diffusion Model"
+    lone = "\ud800quasar vibes\udfff"
+    reply = await replies.define(lone, guild_id=3)
+    assert reply.ephemeral and "\ud800" not in reply.content and reply.content.startswith("No term matches")
+    assert (await replies.search(lone)).ephemeral
+    assert isinstance(replies.autocomplete(lone), list)
+    assert await replies.misses.flush() == 1
+    assert await replies.misses.top(3) == [("\ufffdquasar vibes\ufffd", 1)]

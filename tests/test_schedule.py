@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import (
+from bot.tod.schedule import (
     NONCE_MAX_LEN,
     format_time,
     local_date,
@@ -82,11 +82,20 @@ def test_parse_zone_rejects_unknown_or_invalid_keys(key: str) -> None:
         parse_zone(key)
 
 
-def test_parse_zone_resolves_case_with_the_names_list() -> None:
-    names = sorted(zoneinfo.available_timezones())
-    assert parse_zone("europe/berlin", names).key == "Europe/Berlin"
-    with pytest.raises(ValueError):
-        parse_zone("europe/berlin")
+def test_parse_zone_folds_case_to_the_canonical_key() -> None:
+    assert parse_zone("europe/berlin").key == "Europe/Berlin"
+    assert parse_zone("  AMERICA/NEW_YORK ").key == "America/New_York"
+    assert parse_zone("utc").key == "UTC"
+
+
+def test_a_refusal_quotes_at_most_a_short_part_of_the_input() -> None:
+    for bad_time, bad_zone in (("9" * 6000, "Mars/" + "x" * 6000), ("`@everyone`" * 500, "\n" * 3000)):
+        with pytest.raises(ValueError) as time_error:
+            parse_time(bad_time)
+        with pytest.raises(ValueError) as zone_error:
+            parse_zone(bad_zone)
+        for error in (time_error, zone_error):
+            assert len(str(error.value)) < 200 and "@everyone`" not in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -142,6 +151,9 @@ def test_nonce_is_deterministic_short_and_distinct() -> None:
     assert len({nonce_for(123, day), nonce_for(124, day), nonce_for(123, day + timedelta(days=1))}) == 3
     assert len(nonce_for(2**64 - 1, date(9999, 12, 31))) <= NONCE_MAX_LEN
     assert len(nonce_for(1_234_567_890_123_456_789, day)) <= NONCE_MAX_LEN
+    variants = {nonce_for(2**64 - 1, day, variant) for variant in range(1, 36)}
+    assert len(variants) == 35 and nonce_for(123, day) not in variants
+    assert all(len(n) <= NONCE_MAX_LEN for n in variants)
 
 
 def test_zone_choices_for_autocomplete() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from bot.db import connect
+from bot.database import Database
 from bot.library import Library
 from bot.loader import GlossaryError
-from bot.store import GlossaryStore, fts_query
+from bot.misses import MissLog
+from bot.store import fts_query
 from tests.conftest import SHIPPED
 
 SMALL = """
@@ -32,13 +32,13 @@ terms:
 
 async def test_cold_then_warm_load_reuses_tables(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    db = await connect(path)
-    first = await Library(GlossaryStore(db), SHIPPED).load()
+    db = await Database.open(path)
+    first = await Library(db, SHIPPED).load()
     assert first.ok and first.rebuilt and first.terms >= 100
     await db.close()
 
-    db = await connect(path)  # a restart: new connection, new library, same file
-    library = Library(GlossaryStore(db), SHIPPED)
+    db = await Database.open(path)  # a restart: new connection, new library, same file
+    library = Library(db, SHIPPED)
     second = await library.load()
     assert second.ok and not second.rebuilt
     assert second.terms == first.terms and second.aliases == first.aliases
@@ -67,7 +67,7 @@ async def test_card_from_store_has_everything(library: Library) -> None:
 
 async def test_ids_are_stable_across_reloads_and_removed_terms_remembered(db, write_yaml) -> None:
     folder = write_yaml("g.yaml", SMALL)
-    library = Library(GlossaryStore(db), folder)
+    library = Library(db, folder)
     await library.load()
     alpha, beta = library.index.lookup("alpha"), library.index.lookup("beta")
     without_beta = SMALL.replace("related: [Beta]", "related: [Gamma]").replace(
@@ -87,7 +87,7 @@ async def test_ids_are_stable_across_reloads_and_removed_terms_remembered(db, wr
 
 async def test_failed_reload_keeps_serving_the_last_good_glossary(db, write_yaml) -> None:
     folder = write_yaml("g.yaml", SMALL)
-    library = Library(GlossaryStore(db), folder)
+    library = Library(db, folder)
     await library.load()
     alpha = library.index.lookup("alpha")
     write_yaml("g.yaml", SMALL.replace("related: [Beta]", "related: [Nope]") + "  - oops: 1\n")
@@ -98,39 +98,42 @@ async def test_failed_reload_keeps_serving_the_last_good_glossary(db, write_yaml
     assert library.index.lookup("alpha") == alpha
     card = await library.card(alpha)
     assert card is not None and [r.name for r in card.related] == ["Beta"]
-    assert await library.store.meta("glossary_name") == "Small"
+    published = await library.store.published()
+    assert published is not None and published.name == "Small" and published.generation == library.current.generation
 
 
 async def test_broken_glossary_at_start_raises_with_problems(db, write_yaml) -> None:
     folder = write_yaml("g.yaml", "terms:\n  - term: X\n")
     with pytest.raises(GlossaryError) as info:
-        await Library(GlossaryStore(db), folder).load()
+        await Library(db, folder).load()
     assert "g.yaml:2: missing required field 'definition'" in str(info.value)
 
 
-async def test_glossary_load_never_touches_server_tables(db: aiosqlite.Connection, write_yaml) -> None:
-    store = GlossaryStore(db)
-    await store.record_miss(42, "quantum vibes", 1)
-    await db.execute(
-        "INSERT INTO tod_schedules (guild_id, channel_id, post_time, timezone, enabled, next_post_utc,"
-        " next_local_date, created_at, updated_at) VALUES (1, 2, '09:00', 'UTC', 1, 0, '2026-01-01', 0, 0)"
-    )
-    await db.commit()
+async def test_glossary_load_never_touches_server_tables(db: Database, write_yaml) -> None:
+    misses = MissLog(db)
+    misses.record(42, "quantum vibes", 1)
+    await misses.flush()
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO tod_schedules (guild_id, channel_id, post_time, timezone, enabled, next_post_utc,"
+            " next_local_date, created_at, updated_at) VALUES (1, 2, '09:00', 'UTC', 1, 0, '2026-01-01', 0, 0)"
+        )
     folder = write_yaml("g.yaml", SMALL)
-    library = Library(store, folder)
+    library = Library(db, folder)
     await library.load(force=True)
     await library.load(force=True)
-    assert await store.top_misses(42) == [("quantum vibes", 1)]
-    async with db.execute("SELECT count(*) FROM tod_schedules") as cur:
-        assert (await cur.fetchone())[0] == 1
+    assert await misses.top(42) == [("quantum vibes", 1)]
+    assert (await db.fetchone("SELECT count(*) FROM tod_schedules"))[0] == 1
+    generations = await db.fetchall("SELECT generation FROM glossary_generations ORDER BY generation")
+    assert [g[0] for g in generations] == [1, 2]  # the served one and the one before; older ones dropped
 
 
 async def test_changed_file_is_noticed_on_restart(tmp_path: Path, write_yaml) -> None:
     folder = write_yaml("g.yaml", SMALL)
-    db = await connect(tmp_path / "x.sqlite3")
-    await Library(GlossaryStore(db), folder).load()
+    db = await Database.open(tmp_path / "x.sqlite3")
+    await Library(db, folder).load()
     write_yaml("g.yaml", SMALL.replace("first letter", "very first letter"))
-    library = Library(GlossaryStore(db), folder)
+    library = Library(db, folder)
     assert (await library.load()).rebuilt
     card = await library.card(library.index.lookup("alpha"))
     assert card is not None and "very first" in card.entry.definition
@@ -147,7 +150,7 @@ async def test_changed_file_is_noticed_on_restart(tmp_path: Path, write_yaml) ->
     ],
 )
 async def test_full_text_search(library: Library, query: str, expected: str) -> None:
-    names = [name for _, name in await library.store.search(query)]
+    names = [name for _, name in await library.search(query, 10)]
     assert expected in names[:3], names
 
 
@@ -156,9 +159,9 @@ async def test_full_text_search(library: Library, query: str, expected: str) -> 
     ['"', "NEAR(", "a AND OR NOT", "'; DROP TABLE terms; --", "*", "😀" * 2000, "x" * 6000, "\x00"],
 )
 async def test_search_survives_any_input(library: Library, query: str) -> None:
-    results = await library.store.search(query)
+    results = await library.search(query, 10)
     assert isinstance(results, list)
-    assert await library.store.search("transformer")  # the tables are intact
+    assert await library.search("transformer", 10)  # the tables are intact
 
 
 def test_fts_query_quotes_every_word() -> None:
@@ -170,4 +173,4 @@ async def test_glossary_as_single_file(db, tmp_path: Path) -> None:
     single = tmp_path / "one.yaml"
     shutil.copy(SHIPPED / "01-foundations.yaml", single)
     with pytest.raises(GlossaryError):  # foundations alone links to terms in other files
-        await Library(GlossaryStore(db), single).load()
+        await Library(db, single).load()

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
 import pytest
 
-from bot.tod_store import _CYCLES_SQL, Cycle, ScheduleConfig, Slot, TodStore
+from bot.database import Database
+from bot.shards import Shards
+from bot.tod import store
+from bot.tod.store import (
+    CYCLES_SQL,
+    Close,
+    Confirm,
+    Cycle,
+    Disable,
+    Reschedule,
+    Retry,
+    ScheduleConfig,
+    Slot,
+    Writes,
+)
 
 DAY = date(2026, 3, 29)
 GUILD = 81_384_788_765_712_384  # a real-looking snowflake: shard (id >> 22) % n is meaningful
@@ -21,16 +34,21 @@ def slot(guild_id: int, term_id: int, day: date = DAY, cycle: int = 0) -> Slot:
     return Slot(guild_id, day, term_id, guild_id + 1, cycle, f"n{guild_id}-{day:%Y%m%d}")
 
 
-async def plan_details(db: aiosqlite.Connection, sql: str, params: object) -> list[str]:
-    rows = await db.execute_fetchall("EXPLAIN QUERY PLAN " + sql, params)
+async def plan_details(db: Database, sql: str, params: object) -> list[str]:
+    rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, params)  # type: ignore[arg-type]
     return [row[3] for row in rows]
 
 
-async def test_schedule_round_trip_stop_and_setup_again(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
-    await store.upsert_schedules([config(GUILD)], now=10)
-    await store.commit()
-    schedule = await store.get_schedule(GUILD)
+async def write(db: Database, **changes: list) -> None:
+    """Apply one batch of writes in one transaction, as the scheduler does."""
+    async with db.transaction() as tx:
+        await Writes(**changes).apply(tx, now=7)
+
+
+async def test_schedule_round_trip_stop_and_setup_again(db: Database) -> None:
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(GUILD)], now=10)
+    schedule = await store.get_schedule(db, GUILD)
     assert schedule is not None
     assert (schedule.channel_id, schedule.post_time, schedule.timezone, schedule.enabled) == (
         GUILD + 1,
@@ -40,136 +58,169 @@ async def test_schedule_round_trip_stop_and_setup_again(db: aiosqlite.Connection
     )
     assert schedule.next_local_date == DAY and schedule.next_post is not None
 
-    assert await store.stop(GUILD, now=11)
-    assert not await store.stop(12345, now=11)
-    stopped = await store.get_schedule(GUILD)
+    async with db.transaction() as tx:
+        assert await store.stop(tx, GUILD, now=11)
+        assert not await store.stop(tx, 12345, now=11)
+    stopped = await store.get_schedule(db, GUILD)
     assert stopped is not None and not stopped.enabled and stopped.next_post is None
     assert stopped.revision == schedule.revision + 1
 
-    await store.disable([(GUILD, "Channel was deleted", stopped.revision)], now=12)
-    status = await store.get_status(GUILD)
+    await write(db, disable=[Disable(GUILD, "Channel was deleted", stopped.revision)])
+    status = await store.get_status(db, GUILD)
     assert status is not None and status.problem == "Channel was deleted"
 
-    await store.upsert_schedules([config(GUILD, 2_000)], now=13)  # setup again re-enables and clears
-    status = await store.get_status(GUILD)
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(GUILD, 2_000)], now=13)  # setup again re-enables and clears
+    status = await store.get_status(db, GUILD)
     assert status is not None and status.schedule.enabled and status.problem is None
     assert status.schedule.next_post_utc == 2_000
-    assert await store.get_status(999) is None
+    assert await store.get_status(db, 999) is None
 
 
-async def test_a_sent_post_is_never_overwritten(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
-    await store.plan(slot(GUILD, 7), now=1)
-    await store.plan(slot(GUILD, 8), now=1)  # an existing row wins
-    planned = await store.post_on(GUILD, DAY)
+async def test_a_sent_post_is_never_overwritten(db: Database) -> None:
+    async with db.transaction() as tx:
+        await store.plan(tx, slot(GUILD, 7), now=1)
+        await store.plan(tx, slot(GUILD, 8), now=1)  # an existing row wins
+    planned = await store.post_on(db, GUILD, DAY)
     assert planned is not None and (planned.status, planned.term_id) == ("planned", 7)
 
-    await store.record([slot(GUILD, 7)], now=2)
-    await store.confirm([(GUILD, DAY, 555)], now=3)
-    await store.record([slot(GUILD, 9)], now=4)  # a second record for the same date must not take over
-    await store.miss([(GUILD, DAY)], now=5)
-    post = await store.post_on(GUILD, DAY)
+    await write(db, record=[slot(GUILD, 7)])
+    await write(db, confirm=[Confirm(GUILD, DAY, 555)])
+    await write(db, record=[slot(GUILD, 9)])  # a second record for the same date must not take over
+    await write(db, close=[Close(GUILD, DAY)], miss=[Close(GUILD, DAY)])
+    post = await store.post_on(db, GUILD, DAY)
     assert post is not None
     assert (post.status, post.term_id, post.message_id, post.attempts) == ("sent", 7, 555, 1)
-    assert (await store.last_sent(GUILD)) == post
+    assert (await store.last_sent(db, GUILD)) == post
 
 
-async def test_cycles_track_the_current_round_and_ignore_missed(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
+async def test_a_closed_day_is_unconfirmed_when_the_send_may_have_arrived(db: Database) -> None:
+    days = [date(2026, 1, d) for d in (1, 2, 3, 4)]
+    # 1: handed over, then the process died (outcome unknown); 2: Discord refused the last try;
+    # 3: the last try timed out (unknown); 4: planned only, never handed over.
+    await write(db, record=[slot(GUILD, t, day) for t, day in enumerate(days[:3], 1)])
+    await write(db, retry=[Retry(GUILD, days[1], 9, 1, refused=True), Retry(GUILD, days[2], 9, 1, refused=False)])
+    async with db.transaction() as tx:
+        await store.plan(tx, slot(GUILD, 4, days[3]), now=1)
+    await write(db, close=[Close(GUILD, day) for day in days])
+    statuses = [(await store.post_on(db, GUILD, day)).status for day in days]  # type: ignore[union-attr]
+    assert statuses == ["unconfirmed", "missed", "unconfirmed", "missed"]
+    # What may have arrived counts as used, so its term does not come back in this round.
+    assert await store.cycles(db, [GUILD]) == {GUILD: Cycle(0, frozenset({1, 3}), 3)}
+
+
+async def test_retarget_moves_only_an_unconfirmed_send(db: Database) -> None:
+    await write(db, record=[slot(GUILD, 3)])
+    async with db.transaction() as tx:
+        await store.retarget(tx, GUILD, DAY, 999, "new-nonce", now=2)
+    post = await store.post_on(db, GUILD, DAY)
+    assert post is not None and (post.channel_id, post.nonce, post.status) == (999, "new-nonce", "pending")
+    await write(db, confirm=[Confirm(GUILD, DAY, 1)])
+    async with db.transaction() as tx:
+        await store.retarget(tx, GUILD, DAY, 1234, "other", now=3)
+    sent = await store.post_on(db, GUILD, DAY)
+    assert sent is not None and (sent.channel_id, sent.nonce) == (999, "new-nonce")
+
+
+async def test_cycles_track_the_current_round_and_the_last_term(db: Database) -> None:
     other = GUILD + (1 << 22)
-    await store.record([slot(GUILD, 1, date(2026, 1, 1), 0), slot(GUILD, 2, date(2026, 1, 2), 0)], now=1)
-    await store.record([slot(GUILD, 1, date(2026, 1, 3), 1), slot(GUILD, 3, date(2026, 1, 4), 1)], now=1)
-    await store.miss([(GUILD, date(2026, 1, 4))], now=2)
-    await store.record([slot(other, 5, date(2026, 1, 1), 0)], now=1)
-    assert await store.cycles([GUILD, other, 42]) == {
-        GUILD: Cycle(1, frozenset({1})),
-        other: Cycle(0, frozenset({5})),
+    await write(db, record=[slot(GUILD, 1, date(2026, 1, 1), 0), slot(GUILD, 2, date(2026, 1, 2), 0)])
+    await write(db, record=[slot(GUILD, 1, date(2026, 1, 3), 1), slot(GUILD, 3, date(2026, 1, 4), 1)])
+    await write(db, miss=[Close(GUILD, date(2026, 1, 4))])
+    await write(db, record=[slot(other, 5, date(2026, 1, 1), 0)])
+    assert await store.cycles(db, [GUILD, other, 42]) == {
+        GUILD: Cycle(1, frozenset({1}), 1),
+        other: Cycle(0, frozenset({5}), 5),
     }
-    assert await store.cycles([]) == {}
+    assert await store.cycles(db, []) == {}
 
 
-async def test_due_filters_enabled_time_and_shards_and_joins_the_post(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
+async def test_due_filters_enabled_time_and_shards_and_joins_the_post(db: Database) -> None:
     guilds = [(shard << 22) | 7 for shard in range(4)]  # guild i is on shard i of 4
-    await store.upsert_schedules([config(g, 100 + i) for i, g in enumerate(guilds)], now=1)
-    await store.upsert_schedules([config(1 << 22 | 9, 5_000)], now=1)  # not due yet
-    await store.stop(guilds[3], now=1)
-    await store.plan(slot(guilds[1], 42), now=1)
-    await store.commit()
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(g, 100 + i) for i, g in enumerate(guilds)], now=1)
+        await store.upsert_schedules(tx, [config(1 << 22 | 9, 5_000)], now=1)  # not due yet
+        await store.stop(tx, guilds[3], now=1)
+        await store.plan(tx, slot(guilds[1], 42), now=1)
 
-    due = await store.due(1_000, shard_count=1, shard_ids=None, limit=100)
+    due = await store.due(db, 1_000, Shards(), limit=100)
     assert [d.schedule.guild_id for d in due] == guilds[:3]  # earliest first; stopped and future excluded
     assert due[0].post is None
     assert due[1].post is not None and (due[1].post.term_id, due[1].post.status) == (42, "planned")
 
-    sharded = await store.due(1_000, shard_count=4, shard_ids={0, 2, 3}, limit=100)
+    sharded = await store.due(db, 1_000, Shards(4, frozenset({0, 2, 3})), limit=100)
     assert [d.schedule.guild_id for d in sharded] == [guilds[0], guilds[2]]
-    assert [d.schedule.guild_id for d in await store.due(1_000, 4, {0, 1, 2, 3}, 100)] == guilds[:3]
-    assert len(await store.due(1_000, 1, None, limit=2)) == 2
-    assert await store.next_due_utc(4, {2}) == 102
-    assert await store.next_due_utc(4, {3}) is None
+    assert [d.schedule.guild_id for d in await store.due(db, 1_000, Shards.of(4, {0, 1, 2, 3}), 100)] == guilds[:3]
+    assert len(await store.due(db, 1_000, Shards(), limit=2)) == 2
+    assert await store.next_due_utc(db, Shards(4, frozenset({2}))) == 102
+    assert await store.next_due_utc(db, Shards(4, frozenset({3}))) is None
     with pytest.raises(ValueError):
-        await store.due(1_000, 0, None, 10)
+        Shards(0)
+    with pytest.raises(ValueError):
+        Shards(4, frozenset({4}))
 
 
-async def test_reschedule_retry_and_disable_respect_the_revision(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
-    await store.upsert_schedules([config(GUILD)], now=1)
-    first = await store.get_schedule(GUILD)
+async def test_reschedule_retry_and_disable_respect_the_revision(db: Database) -> None:
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(GUILD)], now=1)
+    first = await store.get_schedule(db, GUILD)
     assert first is not None
-    await store.upsert_schedules([config(GUILD, 7_000)], now=2)  # admin changed settings mid-send
-    await store.reschedule([(GUILD, 9_999, date(2026, 3, 30), first.revision)], now=3)
-    await store.retry([(GUILD, 9_999, first.revision)], now=3)
-    await store.disable([(GUILD, "gone", first.revision)], now=3)
-    current = await store.get_schedule(GUILD)
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(GUILD, 7_000)], now=2)  # admin changed settings mid-send
+    await write(
+        db,
+        reschedule=[Reschedule(GUILD, 9_999, date(2026, 3, 30), first.revision)],
+        retry=[Retry(GUILD, DAY, 9_999, first.revision, refused=True)],
+        disable=[Disable(GUILD, "gone", first.revision)],
+    )
+    current = await store.get_schedule(db, GUILD)
     assert current is not None and current.enabled
     assert (current.next_post_utc, current.next_local_date, current.attempts) == (7_000, DAY, 0)
 
-    await store.retry([(GUILD, 7_030, current.revision)], now=4)
-    retried = await store.get_schedule(GUILD)
+    await write(db, retry=[Retry(GUILD, DAY, 7_030, current.revision, refused=True)])
+    retried = await store.get_schedule(db, GUILD)
     assert retried is not None and (retried.next_post_utc, retried.attempts) == (7_030, 1)
-    await store.reschedule([(GUILD, 90_000, date(2026, 3, 30), current.revision)], now=5)
-    moved = await store.get_schedule(GUILD)
+    await write(db, reschedule=[Reschedule(GUILD, 90_000, date(2026, 3, 30), current.revision)])
+    moved = await store.get_schedule(db, GUILD)
     assert moved is not None and (moved.next_post_utc, moved.attempts) == (90_000, 0)
 
 
-async def test_open_posts_and_make_due(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
-    await store.upsert_schedules([config(GUILD, 5_000, zone="Europe/Berlin")], now=1)
-    await store.record([slot(GUILD, 3)], now=1)
-    await store.plan(slot(GUILD + 1, 4), now=1)  # a plan whose schedule row does not exist
-    await store.record([slot(GUILD + 2, 5)], now=1)
-    await store.confirm([(GUILD + 2, DAY, 1)], now=1)
-    open_posts = sorted(await store.open_posts(), key=lambda o: o.post.guild_id)
+async def test_open_posts_and_make_due(db: Database) -> None:
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config(GUILD, 5_000, zone="Europe/Berlin")], now=1)
+        await store.plan(tx, slot(GUILD + 1, 4), now=1)  # a plan whose schedule row does not exist
+    await write(db, record=[slot(GUILD, 3), slot(GUILD + 2, 5)])
+    await write(db, confirm=[Confirm(GUILD + 2, DAY, 1)])
+    open_posts = sorted(await store.open_posts(db), key=lambda o: o.post.guild_id)
     assert [(o.post.guild_id, o.post.status, o.timezone, o.enabled) for o in open_posts] == [
         (GUILD, "pending", "Europe/Berlin", True),
         (GUILD + 1, "planned", None, False),
     ]
-    await store.make_due([GUILD], now=100)
-    schedule = await store.get_schedule(GUILD)
+    async with db.transaction() as tx:
+        await store.make_due(tx, [GUILD], now=100)
+    schedule = await store.get_schedule(db, GUILD)
     assert schedule is not None and schedule.next_post_utc == 100
 
 
-async def test_due_query_is_one_indexed_search_with_10000_schedules(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
-    await store.upsert_schedules([config((g << 22) | g, 1_000 + g % 1_440) for g in range(10_000)], now=1)
-    await store.stop(5 << 22 | 5, now=1)
-    await store.commit()
+async def test_due_query_is_one_indexed_search_with_10000_schedules(db: Database) -> None:
+    async with db.transaction() as tx:
+        await store.upsert_schedules(tx, [config((g << 22) | g, 1_000 + g % 1_440) for g in range(10_000)], now=1)
+        await store.stop(tx, 5 << 22 | 5, now=1)
 
-    for shard_count, shard_ids in [(1, None), (16, {0, 3, 7})]:
-        sql, params = TodStore._due_sql(1_500, shard_count, shard_ids, 10_001)
+    for shards in (Shards(), Shards(16, frozenset({0, 3, 7}))):
+        sql, params = store.due_sql(1_500, shards, 10_001)
         details = await plan_details(db, sql, params)
         assert any(d.startswith("SEARCH s USING INDEX tod_schedules_due (next_post_utc<?)") for d in details), details
         assert not any(d.startswith(("SCAN s", "SCAN p", "SCAN tod_")) for d in details), details
         assert not any("TEMP B-TREE" in d for d in details), details  # ORDER BY comes from the index
 
-    before = store.statements
-    due = await store.due(10**9, 1, None, 20_000)
-    assert len(due) == 9_999 and store.statements == before + 1
-    sharded = await store.due(10**9, 16, {0, 3, 7}, 20_000)
+    before = db.statements.count
+    due = await store.due(db, 10**9, Shards(), 20_000)
+    assert len(due) == 9_999 and db.statements.count == before + 1
+    sharded = await store.due(db, 10**9, Shards(16, frozenset({0, 3, 7})), 20_000)
     assert {(d.schedule.guild_id >> 22) % 16 for d in sharded} == {0, 3, 7}
 
-    assert await store.next_due_utc(1, None) == 1_000
+    assert await store.next_due_utc(db, Shards()) == 1_000
     details = await plan_details(
         db,
         "SELECT next_post_utc FROM tod_schedules WHERE enabled = 1 AND next_post_utc IS NOT NULL"
@@ -179,15 +230,13 @@ async def test_due_query_is_one_indexed_search_with_10000_schedules(db: aiosqlit
     assert details == ["SEARCH tod_schedules USING INDEX tod_schedules_due (next_post_utc>?)"]
 
 
-async def test_rotation_history_query_uses_the_cycle_index(db: aiosqlite.Connection) -> None:
-    store = TodStore(db)
+async def test_rotation_history_query_uses_the_cycle_index(db: Database) -> None:
     guilds = list(range(1, 501))
-    await store.record([slot(g, t, date(2026, 1, t), 0) for g in guilds for t in range(1, 21)], now=1)
-    await store.commit()
-    before = store.statements
-    cycles = await store.cycles(guilds)
-    assert store.statements == before + 1
-    assert cycles[250] == Cycle(0, frozenset(range(1, 21)))
-    details = await plan_details(db, _CYCLES_SQL, ("[1]",))
+    await write(db, record=[slot(g, t, date(2026, 1, t), 0) for g in guilds for t in range(1, 21)])
+    before = db.statements.count
+    cycles = await store.cycles(db, guilds)
+    assert db.statements.count == before + 1
+    assert cycles[250] == Cycle(0, frozenset(range(1, 21)), 20)
+    details = await plan_details(db, CYCLES_SQL, ("[1]",))
     assert any("USING COVERING INDEX tod_posts_cycle" in d for d in details), details
     assert not any(d.startswith(("SCAN q", "SCAN p")) for d in details), details

@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.client import GlossaryBot
-from bot.db import connect
-from bot.library import Library
-from bot.store import GlossaryStore
+from bot.services import Services
 from tests.conftest import SHIPPED
 from tests.emulator import Emulator
 from tests.emulator.harness import default_world, emulator, run_client
@@ -78,16 +76,14 @@ async def running_bot(
     loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
     for logger in loggers:
         logger.addHandler(errors)
-    db = await connect(db_path)
+    services = await Services.open(db_path, glossary, clock or StepClock(datetime.now(UTC)))
     try:
-        library = Library(GlossaryStore(db), glossary)
-        await library.load()
-        bot = GlossaryBot(library=library, clock=clock)
+        bot = GlossaryBot(services)
         bot.error_log = errors  # type: ignore[attr-defined]
         async with run_client(emu, bot):
             yield bot
     finally:
-        await db.close()
+        await services.close()
         for logger in loggers:
             logger.removeHandler(errors)
     assert not errors.records, [f"{r.name}: {r.getMessage()}" for r in errors.records]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
+
+from bot import limits, views
 from bot.client import GlossaryBot
+from bot.library import LoadReport
 from tests.e2e.conftest import running_bot
 from tests.emulator import Emulator, Routes
 from tests.emulator.harness import DefaultWorld
@@ -73,17 +78,20 @@ async def test_private_define_search_and_random(
     assert found.ephemeral and "Diffusion Model" in found.embed["description"]
     assert "Diffusion Model" in labels(found.components)
     random = await emulator.slash(w.guild, w.alice, "random").response()
-    assert not random.ephemeral and bot.library.index.lookup(random.embed["title"]) is not None
+    assert not random.ephemeral and bot.services.library.index.lookup(random.embed["title"]) is not None
 
 
 async def test_odd_input_is_answered_clearly(emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot) -> None:
     w = default_world
-    for text in ("😀" * 6000, "@everyone " * 500, "'; DROP TABLE terms; --", "**__~~||" * 700):
-        reply = await emulator.slash(w.guild, w.alice, "define", {"term": text}).response()
+    # Discord enforces the declared max_length itself: longer text never reaches the bot.
+    with pytest.raises(ValueError, match="outside"):
+        emulator.slash(w.guild, w.alice, "define", {"term": "x" * (limits.TERM_OPTION + 1)})
+    for text in ("😀" * 6000, "@everyone " * 500, "'; DROP TABLE terms; --", "**__~~||" * 700, "\ud800" * 50):
+        reply = await emulator.slash(w.guild, w.alice, "define", {"term": text[: limits.TERM_OPTION]}).response()
         assert reply.ephemeral and 0 < len(reply.content) <= 200
-        search = await emulator.slash(w.guild, w.alice, "search", {"query": text}).response()
+        search = await emulator.slash(w.guild, w.alice, "search", {"query": text[: limits.QUERY_OPTION]}).response()
         assert search.ephemeral
-    assert await bot.library.store.search("transformer")
+    assert await bot.services.library.search("transformer", 10)
 
 
 async def test_related_button_on_public_card_opens_private_card_then_edits_it(
@@ -117,7 +125,7 @@ async def test_buttons_work_after_a_restart(emulator: Emulator, default_world: D
         button = card.components[0]["components"][0]
         reply = await emulator.click(card, button["custom_id"], w.alice).response()
         assert reply.ephemeral and reply.embed["title"] == button["label"]
-        assert second.library.index.lookup(button["label"]) is not None
+        assert second.services.library.index.lookup(button["label"]) is not None
 
 
 async def test_glossary_reload_owner_only_and_failed_reload_keeps_serving(
@@ -133,7 +141,6 @@ async def test_glossary_reload_owner_only_and_failed_reload_keeps_serving(
         assert refused.ephemeral and "Only the bot's owner" in refused.content
         (folder / "g.yaml").write_text(good.replace("[Beta]", "[Gamma]"))
         ix = emulator.slash(w.guild, w.owner, "glossary reload")
-        assert (await ix.response()).type == 5  # deferred: parsing may take longer than 3 s
         answer = await ix.message()
         assert "Reload refused" in answer.content and "g.yaml:4: related term 'Gamma'" in answer.content
         still = await emulator.slash(w.guild, w.alice, "define", {"term": "alpha"}).response()
@@ -141,7 +148,30 @@ async def test_glossary_reload_owner_only_and_failed_reload_keeps_serving(
         (folder / "g.yaml").write_text(good + "  - term: Gamma\n    definition: G.\n")
         ix = emulator.slash(w.guild, w.owner, "glossary reload")
         assert "Glossary reloaded: 3 terms" in (await ix.message()).content
-        assert bot.library.index.lookup("gamma") is not None
+        assert bot.services.library.index.lookup("gamma") is not None
+
+
+async def test_a_slow_answer_is_deferred_then_fills_the_deferred_message(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = default_world
+    release = asyncio.Event()
+    reload = bot.services.library.reload
+
+    async def slow_reload() -> LoadReport:
+        await release.wait()  # a large glossary: parsing takes longer than Discord's 3 seconds
+        return await reload()
+
+    monkeypatch.setattr(bot.services.library, "reload", slow_reload)
+    monkeypatch.setattr(views, "DEFER_AFTER_S", 0.05)
+    ix = emulator.slash(w.guild, w.owner, "glossary reload")
+    deferred = await ix.response()
+    assert deferred.type == 5 and deferred.ephemeral
+    release.set()
+    answer = await ix.message()  # the deferred message itself is edited: no second message
+    assert answer.content.startswith("Glossary reloaded:") and answer.id == ix.record.original_message_id
+    assert ix.record.followup_ids == []
+    assert len(emulator.requests("PATCH", "/webhooks/{application_id}/{interaction_token}/messages/@original")) == 1
 
 
 async def test_misses_shows_what_people_did_not_find(
@@ -187,18 +217,25 @@ async def test_one_error_path_answers_before_and_after_the_first_response(
 ) -> None:
     w = default_world
 
+    release = asyncio.Event()
+
     async def broken(*args: object, **kwargs: object) -> None:
+        await release.wait()
         raise RuntimeError("disk on fire")
 
     # An internal failure (the only way to provoke one on purpose is to break a part of the core).
-    monkeypatch.setattr(bot.library.store, "search", broken)
+    monkeypatch.setattr(bot.services.library, "search", broken)
+    release.set()
     reply = await emulator.slash(w.guild, w.alice, "search", {"query": "x"}).response()
     assert reply.ephemeral and reply.content.startswith("Something went wrong on our side")
-    monkeypatch.setattr(bot.library, "reload", broken)
+    monkeypatch.setattr(bot.services.library, "reload", broken)
+    monkeypatch.setattr(views, "DEFER_AFTER_S", 0.05)
+    release.clear()
     ix = emulator.slash(w.guild, w.owner, "glossary reload")
-    assert (await ix.response()).type == 5  # deferred first, then failed: the answer is a followup
-    (followup,) = await ix.followups(1)
-    assert followup.content.startswith("Something went wrong on our side")
+    assert (await ix.response()).type == 5  # deferred first, then failed: the error fills the deferred message
+    release.set()
+    answer = await ix.message()
+    assert answer.content.startswith("Something went wrong on our side") and ix.record.followup_ids == []
     logged = [r for r in bot.error_log.records if r.name == "bot.client"]
     assert len(logged) == 2 and all(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in logged)
     bot.error_log.records.clear()

@@ -87,7 +87,8 @@ async def test_500_defines_50_at_a_time_all_answered_once_in_time(
     emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot
 ) -> None:
     w = default_world
-    names = [bot.library.index.names[tid] for tid in bot.library.index.order]
+    index = bot.services.library.index
+    names = [index.names[tid] for tid in index.order]
     gate = asyncio.Semaphore(50)
 
     async def one(i: int) -> str:

@@ -9,19 +9,16 @@ from pathlib import Path
 import pytest
 
 from bot.client import GlossaryBot
-from cogs.termofday import TermOfDayCog
+from bot.poster import DiscordPoster
+from bot.tod.service import TickReport
 from tests.e2e.conftest import StepClock, running_bot
 from tests.emulator import Emulator, Permission
 from tests.emulator.harness import DefaultWorld
 
 
-async def scheduler(bot: GlossaryBot) -> TermOfDayCog:
-    """The term-of-the-day cog once its scheduler runs (it starts when the shards are known)."""
-    cog = bot.get_cog("TermOfDayCog")
-    # load_extension executes the module afresh, so compare by name rather than with isinstance.
-    assert cog is not None and type(cog).__name__ == TermOfDayCog.__name__
-    await cog.ready.wait()  # type: ignore[attr-defined]
-    return cog  # type: ignore[return-value]
+async def tick(bot: GlossaryBot) -> TickReport:
+    """One scheduler pass now, through the bot's own poster (serialised with the bot's own loop)."""
+    return await bot.services.tod.tick(DiscordPoster(bot, bot.services.replies))
 
 
 def posts(emulator: Emulator, channel: object) -> list:
@@ -38,7 +35,6 @@ async def setup_at_nine(emulator: Emulator, w: DefaultWorld, **extra: str) -> st
 @pytest.fixture
 async def tod_bot(emulator: Emulator, default_world, db_path: Path, clock: StepClock) -> AsyncIterator[GlossaryBot]:
     async with running_bot(emulator, db_path, clock=clock) as bot:
-        await scheduler(bot)
         yield bot
 
 
@@ -58,7 +54,7 @@ async def test_setup_then_the_post_arrives_at_the_minute(
     )
     message = created["message"]
     assert message.embeds[0]["author"]["name"] == "Term of the day · 28 November"
-    assert tod_bot.library.index.lookup(message.embeds[0]["title"]) is not None
+    assert tod_bot.services.library.index.lookup(message.embeds[0]["title"]) is not None
     assert message.components  # related-term buttons, as on any card
     request = emulator.requests("POST", "/channels/{channel_id}/messages", since=mark)[0]
     assert request["json"]["nonce"] and request["json"]["enforce_nonce"] is True
@@ -106,8 +102,7 @@ async def test_no_second_post_after_a_restart_the_same_day_and_catch_up_after_do
     emulator: Emulator, default_world: DefaultWorld, db_path: Path, clock: StepClock
 ) -> None:
     w = default_world
-    async with running_bot(emulator, db_path, clock=clock) as bot:
-        await scheduler(bot)
+    async with running_bot(emulator, db_path, clock=clock):
         await setup_at_nine(emulator, w)
         mark = emulator.mark()
         clock.advance(timedelta(minutes=2))
@@ -115,8 +110,7 @@ async def test_no_second_post_after_a_restart_the_same_day_and_catch_up_after_do
     assert len(posts(emulator, w.general)) == 1
     clock.advance(timedelta(hours=3))  # restarted at noon, the same day
     async with running_bot(emulator, db_path, clock=clock) as bot:
-        cog = await scheduler(bot)
-        report = await cog.tod.recover()  # waits for the start-up pass; would post if anything were due
+        report = await bot.services.tod.recover(DiscordPoster(bot, bot.services.replies))  # would post if due
         assert report.ticks.handed == 0
         assert len(posts(emulator, w.general)) == 1
         first = posts(emulator, w.general)[0].embeds[0]["title"]
@@ -125,8 +119,7 @@ async def test_no_second_post_after_a_restart_the_same_day_and_catch_up_after_do
     # Down over the next day's post time: on start it is still that day there, so the post catches up.
     clock.advance(timedelta(hours=24))  # 12:00 the next day
     mark = emulator.mark()
-    async with running_bot(emulator, db_path, clock=clock) as bot:
-        await scheduler(bot)
+    async with running_bot(emulator, db_path, clock=clock):
         created = await emulator.wait_for("message_create", lambda e: e["channel_id"] == w.general.id, since=mark)
         assert created["message"].embeds[0]["author"]["name"] == "Term of the day · 29 November"
         assert created["message"].embeds[0]["title"] != first  # rotation: no repeat
@@ -142,9 +135,8 @@ async def test_lost_permission_disables_the_schedule_with_the_reason(
     mark = emulator.mark()
     clock.advance(timedelta(minutes=2))
     await emulator.wait_for("request", lambda e: e["status"] == 403, since=mark)
-    cog = await scheduler(tod_bot)
-    await cog.tod.tick()  # serialised after the failing pass: its outcome is stored by now
-    status = await cog.tod.status(w.guild.id)
+    await tick(tod_bot)  # serialised after the failing pass: its outcome is stored by now
+    status = await tod_bot.services.tod.status(w.guild.id)
     assert status is not None and not status.schedule.enabled
     assert "Missing permission" in (status.problem or "")
     admin_view = await emulator.slash(w.guild, w.admin, "termofday today").response()
@@ -152,7 +144,7 @@ async def test_lost_permission_disables_the_schedule_with_the_reason(
     assert "Missing permission to post" in fields["Problem"]
     # No retry storm: a day later, still exactly one 403.
     clock.advance(timedelta(days=1))
-    await cog.tod.tick()
+    await tick(tod_bot)
     assert len([e for e in emulator.requests("POST", "/channels/{channel_id}/messages") if e["status"] == 403]) == 1
 
 
@@ -168,9 +160,8 @@ async def test_deleted_channel_disables_and_stop_keeps_history(
     mark = emulator.mark()
     clock.advance(timedelta(minutes=2))
     await emulator.wait_for("request", lambda e: e["status"] == 404, since=mark)
-    cog = await scheduler(tod_bot)
-    await cog.tod.tick()
-    status = await cog.tod.status(w.guild.id)
+    await tick(tod_bot)
+    status = await tod_bot.services.tod.status(w.guild.id)
     assert status is not None and "deleted" in (status.problem or "")
 
 

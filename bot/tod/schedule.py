@@ -11,29 +11,18 @@ Rules (PEP 495 terms):
 * a wall time that exists twice (fall-back fold) is posted once, at its first occurrence (``fold=0``);
 * a date whose slot would land on another local date (a whole skipped day, e.g. Pacific/Apia 2011-12-30) has
   no slot and is skipped.
-
-Public API::
-
-    parse_time(text: str) -> datetime.time                     # "9:05"/"09:05"; ValueError with a user message
-    parse_zone(text: str, names: Sequence[str] | None = None) -> ZoneInfo  # ValueError with a user message
-    format_time(t: time) -> str                                 # canonical "HH:MM" stored in the database
-    slot_for(day: date, post_time: time, zone: ZoneInfo) -> datetime        # aware UTC instant
-    slot_on_or_after(day: date, post_time: time, zone: ZoneInfo) -> tuple[date, datetime]
-    next_slot(at_or_after: datetime, post_time: time, zone: ZoneInfo) -> tuple[date, datetime]
-    local_date(instant: datetime, zone: ZoneInfo) -> date
-    nonce_for(guild_id: int, day: date) -> str                  # deterministic, <= 25 chars
-    zone_choices(prefix: str, names: Sequence[str], limit: int = 25) -> list[str]
-
-``zone_choices`` takes the sorted list of names (``sorted(zoneinfo.available_timezones())``) as a parameter so
-the caller decides where to cache it; this module keeps no globals.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.text import quote
 
 __all__ = [
     "NONCE_MAX_LEN",
@@ -46,6 +35,7 @@ __all__ = [
     "slot_for",
     "slot_on_or_after",
     "zone_choices",
+    "zone_names",
 ]
 
 NONCE_MAX_LEN = 25  # Discord's limit for a message nonce string.
@@ -65,10 +55,10 @@ def parse_time(text: str) -> time:
     """
     match = _TIME_RE.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"“{text}” is not a time: use 24-hour HH:MM, for example 09:00 or 17:30.")
+        raise ValueError(f"{quote(text, 40)} is not a time: use 24-hour HH:MM, for example 09:00 or 17:30.")
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise ValueError(f"“{text}” is not a valid time: hours go from 00 to 23 and minutes from 00 to 59.")
+        raise ValueError(f"{quote(text, 40)} is not a valid time: hours go from 00 to 23 and minutes from 00 to 59.")
     return time(hour, minute)
 
 
@@ -77,26 +67,35 @@ def format_time(post_time: time) -> str:
     return f"{post_time.hour:02d}:{post_time.minute:02d}"
 
 
-def parse_zone(text: str, names: Sequence[str] | None = None) -> ZoneInfo:
-    """Parse an IANA zone key such as ``Europe/Berlin`` into a :class:`ZoneInfo`.
+def parse_zone(text: str) -> ZoneInfo:
+    """Parse an IANA zone key such as ``Europe/Berlin`` (in any case: ``europe/berlin``) into a ZoneInfo.
 
-    ``names`` (optional, e.g. the autocomplete list) lets a differently-cased key such as ``europe/berlin``
-    resolve to its canonical spelling. Raises ``ValueError`` whose message can be shown to the user.
+    Raises ``ValueError`` whose message can be shown to the user.
     """
     key = text.strip()
-    if names is not None and key not in names:
-        folded = key.casefold()
-        key = next((name for name in names if name.casefold() == folded), key)
+    key = _canonical_zones().get(key.casefold(), key)
     hint = "Use an IANA time zone name such as Europe/Berlin, America/New_York or UTC."
     if not key:
         raise ValueError(f"Please give a time zone. {hint}")
     first = key.split("/", 1)[0].casefold()
     if len(key) > 64 or _ZONE_RE.fullmatch(key) is None or first in _NOT_ZONES:
-        raise ValueError(f"“{text}” is not a time zone name. {hint}")
+        raise ValueError(f"{quote(text, 40)} is not a time zone name. {hint}")
     try:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory such as "America".
-        raise ValueError(f"Unknown time zone “{text}”. {hint}") from exc
+        raise ValueError(f"Unknown time zone {quote(text, 40)}. {hint}") from exc
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone key, sorted (read once from the tz database: it does not change while we run)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+@functools.cache
+def _canonical_zones() -> dict[str, str]:
+    """Every IANA zone key by its case-folded spelling."""
+    return {name.casefold(): name for name in zone_names()}
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
@@ -169,27 +168,30 @@ def next_slot(at_or_after: datetime, post_time: time, zone: ZoneInfo) -> tuple[d
         day += timedelta(days=1)
 
 
-def nonce_for(guild_id: int, day: date) -> str:
+def nonce_for(guild_id: int, day: date, variant: int = 0) -> str:
     """A deterministic Discord nonce for a server's post on a local date.
 
     ``"t" + base36(guild id) + "-" + YYYYMMDD`` is at most 1 + 13 + 1 + 8 = 23 characters, unique per
     (server, date) and readable in logs; with ``enforce_nonce`` Discord returns the existing message for a
-    resend with the same nonce, which is what makes a resend after a crash safe.
+    resend with the same nonce, which is what makes a resend after a crash safe. A ``variant`` (1-35) adds one
+    character: a post re-aimed at another channel the same day must not be mistaken for the first one.
     """
     if guild_id < 0:
         raise ValueError("guild_id must not be negative")
+    nonce = f"t{_base36(guild_id)}-{day:%Y%m%d}" + (_base36(variant % 36) if variant % 36 else "")
+    if len(nonce) > NONCE_MAX_LEN:  # only for ids beyond 64 bits, which Discord does not issue
+        raise ValueError(f"guild_id {guild_id} is too large for a nonce")
+    return nonce
+
+
+def _base36(value: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     encoded = ""
-    value = guild_id
     while True:
         value, rest = divmod(value, 36)
         encoded = digits[rest] + encoded
         if value == 0:
-            break
-    nonce = f"t{encoded}-{day:%Y%m%d}"
-    if len(nonce) > NONCE_MAX_LEN:  # only for ids beyond 64 bits, which Discord does not issue
-        raise ValueError(f"guild_id {guild_id} is too large for a nonce")
-    return nonce
+            return encoded
 
 
 def zone_choices(prefix: str, names: Sequence[str], limit: int = 25) -> list[str]:

@@ -1,0 +1,90 @@
+"""The operator's commands that need no Discord: check a glossary, print a card, import pages."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.cards import as_text
+from bot.database import Database
+from bot.importer import ImportError_, import_pages
+from bot.library import Library
+from bot.loader import GlossaryError, load_glossary
+from bot.misses import MissLog
+from bot.replies import Replies
+
+
+def check(path: Path) -> int:
+    """Validate the glossary at ``path``; print a summary, or every problem with its file and line."""
+    try:
+        glossary = load_glossary(path)
+    except GlossaryError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    entries = glossary.entries
+    categories = sorted({e.category for e in entries if e.category})
+    print(f"{glossary.name} ({path})")
+    print(f"  terms:      {len(entries)}")
+    print(f"  aliases:    {sum(len(e.aliases) for e in entries)}")
+    print(f"  relations:  {sum(len(e.related) for e in entries)}")
+    print(f"  faq items:  {sum(len(e.faq) for e in entries)}")
+    print(f"  links:      {sum(len(e.see_also_links) for e in entries)}")
+    print(f"  categories: {', '.join(categories) or '-'}")
+    print("  problems:   0")
+    return 0
+
+
+async def card(glossary: Path, term: str, as_json: bool) -> int:
+    """Print ``term``'s card (or its exact Discord payload); an unknown term prints the did-you-mean.
+
+    The glossary is loaded into a throwaway database, never the bot's own.
+    """
+    with tempfile.TemporaryDirectory(prefix="glossary-card-") as folder:
+        db = await Database.open(Path(folder) / "card.sqlite3")
+        try:
+            library = Library(db, glossary)
+            await library.load()
+            return await _print_card(library, Replies(library, MissLog(db)), term, as_json)
+        except GlossaryError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await db.close()
+
+
+async def _print_card(library: Library, replies: Replies, term: str, as_json: bool) -> int:
+    term_id = library.index.lookup(term)
+    if term_id is None:
+        reply = await replies.define(term)
+        print(reply.content, file=sys.stderr)
+        for _, label in reply.buttons:
+            print(f"  {label}", file=sys.stderr)
+        return 1
+    if as_json:
+        from bot.views import payload  # discord.py is only needed for the exact payload
+
+        reply = await replies.card(term_id)
+        assert reply is not None
+        print(json.dumps(payload(reply), indent=2, ensure_ascii=False))
+    else:
+        found = await library.card(term_id)
+        assert found is not None
+        print(as_text(found, library.name))
+    return 0
+
+
+def import_files(pages: list[Path], output: Path | None) -> int:
+    """Convert pages in the seed format into glossary YAML (to ``output``, or standard output)."""
+    try:
+        text = import_pages(pages)
+    except (ImportError_, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if output is None:
+        print(text, end="")
+        return 0
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {len(pages)} entr{'y' if len(pages) == 1 else 'ies'} to {output}")
+    return 0

@@ -1,0 +1,54 @@
+"""Everything the bot serves from, built and closed in one place: database, glossary, misses, answers, the
+term-of-the-day service. The entry point opens it; the bot and the tests receive it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.database import Database
+from bot.library import Library
+from bot.misses import MissLog
+from bot.replies import Replies
+from bot.shards import Shards
+from bot.tod.ports import Clock
+from bot.tod.replies import TodReplies
+from bot.tod.service import TermOfDay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The core, wired."""
+
+    db: Database
+    library: Library
+    misses: MissLog
+    replies: Replies
+    tod: TermOfDay
+    tod_replies: TodReplies
+
+    @classmethod
+    async def open(cls, database: Path, glossary: Path, clock: Clock, shards: Shards | None = None) -> Services:
+        """Open the database and load the glossary (raises DatabaseError or GlossaryError, closing what it opened)."""
+        db = await Database.open(database)
+        try:
+            library = Library(db, glossary)
+            await library.load()
+        except BaseException:
+            await db.close()
+            raise
+        misses = MissLog(db)
+        replies = Replies(library, misses, lambda: clock.now().timestamp())
+        tod = TermOfDay(db, lambda: library.current.index.order, clock, shards)
+        return cls(db, library, misses, replies, tod, TodReplies(tod, replies))
+
+    async def close(self) -> None:
+        """Write what is still in memory, then close the database."""
+        try:
+            await self.misses.flush()
+        except Exception as exc:
+            log.warning("lookups not found since the last flush could not be recorded: %s", exc)
+        await self.db.close()

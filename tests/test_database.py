@@ -1,0 +1,150 @@
+"""The database owner: opening (and refusing) files, migrations, transactions that never mix, and readers
+that never wait for a writer, including another process's."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.database import Database, DatabaseError
+from bot.migrations import MIGRATIONS
+
+
+@contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """Make ``path`` unwritable even for root (immutable attribute), or by mode for other users."""
+    if os.geteuid() != 0:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+        pytest.skip("running as root on a filesystem without the immutable attribute: cannot make a path unwritable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+async def test_a_new_database_gets_every_migration_and_a_restart_none(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    db = await Database.open(path)
+    versions = [row[0] for row in await db.fetchall("SELECT version FROM schema_version ORDER BY version")]
+    assert versions == [m.version for m in MIGRATIONS]
+    await db.close()
+    db = await Database.open(path)
+    assert await db.migrate() == []
+    await db.close()
+
+
+async def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # the schema as it was released, with a schedule and a miss in it
+        old.executescript(
+            "\n".join(f"{s};" for s in MIGRATIONS[0].sqlite)
+            + """
+            CREATE TABLE terms (id INTEGER PRIMARY KEY, name TEXT);
+            INSERT INTO term_keys (norm, name) VALUES ('genai', 'Generative AI');
+            INSERT INTO lookup_misses VALUES (1, 'quantumvibes', 'quantum vibes', 3, 0);
+            INSERT INTO tod_schedules (guild_id, channel_id, post_time, timezone, created_at, updated_at)
+                VALUES (7, 8, '09:00', 'UTC', 0, 0);
+            INSERT INTO tod_posts VALUES (7, '2026-01-01', 1, 8, 0, 'sent', 99, 'n', 1, 0, 0, 0);
+            """
+        )
+    db = await Database.open(path)
+    assert (await db.fetchone("SELECT id FROM term_keys WHERE norm = 'genai'"))[0] == 1  # button ids survive
+    assert (await db.fetchone("SELECT count FROM lookup_misses"))[0] == 3
+    assert (await db.fetchone("SELECT message_id, outcome FROM tod_posts"))[:] == (99, None)
+    assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'terms'") is None
+    await db.close()
+
+
+@pytest.mark.parametrize("kind", ["directory", "under a file", "not a database", "unwritable folder", "read-only"])
+async def test_an_unusable_path_is_one_clear_error_naming_it(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bot.sqlite3"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "under a file":
+        (tmp_path / "file").write_text("x")
+        path = tmp_path / "file" / "bot.sqlite3"
+    elif kind == "not a database":
+        path.write_bytes(b"this is no database, just some bytes " * 100)
+    folder = tmp_path if kind in ("unwritable folder", "read-only") else None
+    if kind == "read-only":
+        with sqlite3.connect(path) as existing:  # a database that is there, in a folder nobody may write
+            existing.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    if folder is not None:
+        with unwritable(folder), pytest.raises(DatabaseError) as failed:
+            await Database.open(path)
+    else:
+        with pytest.raises(DatabaseError) as failed:
+            await Database.open(path)
+    message = str(failed.value)
+    assert message.startswith(f"DATABASE_PATH {path}") and "\n" not in message
+    assert connection_threads() == 0  # nothing left running that would keep the process alive
+
+
+def connection_threads() -> int:
+    """aiosqlite's connection threads (not daemons: one left running keeps the process from exiting)."""
+    return sum(1 for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive())
+
+
+async def test_transactions_never_mix_and_a_failed_one_leaves_nothing(db: Database) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def first() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta VALUES ('a', '1')")
+            entered.set()
+            await release.wait()
+            order.append("first commits")
+
+    async def second() -> None:
+        await entered.wait()
+        async with db.transaction() as tx:  # waits for the first, never joins it
+            order.append("second starts")
+            await tx.execute("INSERT INTO meta VALUES ('b', '2')")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await entered.wait()
+    assert await db.fetchone("SELECT value FROM meta WHERE key = 'a'") is None  # readers see committed state
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order == ["first commits", "second starts"]
+
+    with pytest.raises(RuntimeError, match="boom"):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta VALUES ('c', '3')")
+            raise RuntimeError("boom")
+    assert [r[0] for r in await db.fetchall("SELECT key FROM meta ORDER BY key")] == ["a", "b"]
+    with pytest.raises(RuntimeError, match="already open"):
+        async with db.transaction(), db.transaction():
+            pass
+
+
+async def test_readers_never_wait_for_another_process_holding_the_write_lock(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta VALUES ('k', 'v')")
+    other = sqlite3.connect(db.path, isolation_level=None)  # an operator's command in another process
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO meta VALUES ('other', 'x')")
+    try:
+        # Answered while the other writer still holds its lock (it is only released below).
+        assert (await db.fetchone("SELECT value FROM meta WHERE key = 'k'"))[0] == "v"
+        assert await db.fetchone("SELECT value FROM meta WHERE key = 'other'") is None
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert (await db.fetchone("SELECT value FROM meta WHERE key = 'other'"))[0] == "x"
