@@ -4,7 +4,7 @@ See :mod:`tests.emulator.server` for the Emulator and its event kinds, and
 :mod:`tests.emulator.harness` for ``run_client``, the default world and pytest fixtures.
 """
 
-from .clock import ManualClock
+from ..clock import ManualClock
 from .events import ClientCrashed, Event, EventLog, WaitTimeout
 from .faults import FaultRule, RequestInfo
 from .gateway import GatewaySession
