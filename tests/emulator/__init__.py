@@ -1,6 +1,6 @@
 """A local Discord emulator (REST v10 + gateway) for end-to-end tests of discord.py bots.
 
-See :mod:`tests.emulator.server` for the Emulator and its event kinds, and
+See :mod:`tests.emulator.server` for the Emulator (the facade over its areas) and its event kinds, and
 :mod:`tests.emulator.harness` for ``run_client``, the default world and pytest fixtures.
 """
 
@@ -26,7 +26,9 @@ from .model import (
     World,
 )
 from .permissions import ALL_PERMISSIONS, Permission
-from .server import Emulator, Routes, Violation
+from .routes import Routes
+from .rules import Violation
+from .server import Emulator
 
 __all__ = [
     "ALL_PERMISSIONS",
