@@ -8,7 +8,7 @@ Emulator owns them and exposes their public methods under its own name (see :cla
 
 Recorded event kinds (``emu.events`` / ``emu.wait_for``) and their main data keys:
 
-- ``request``: method, path, route, query, json, files, status, response, fault
+- ``request``: method, path, route, query, json, files, status, content_type, response (JSON or text), fault
 - ``fault``: method, path, status, rule
 - ``gateway_connect`` (conn, path, query, compress), ``hello`` (conn), ``gateway_disconnect`` (conn, code, shard)
 - ``identify`` (ok, shard, shard_count, intents, session_id), ``ready`` (shard, session_id, guilds)

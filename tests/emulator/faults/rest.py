@@ -5,10 +5,13 @@ A rule matches by HTTP method and route template (placeholder names are ignored,
 predicate over the request, fires ``times`` times (None = forever), and answers before the
 normal handler runs, so the emulator's state is untouched — exactly like a request Discord
 rejected at its edge (``after=True``: the request takes effect and only its response is lost).
+A body may be JSON (any Python value) or raw text/bytes with any content type, e.g. the HTML page
+a proxy answers with, which discord.py cannot parse as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -20,6 +23,7 @@ from aiohttp import web
 from ..responses import json_response
 from ..routes import normalize_route
 
+Json = dict[str, Any]
 Predicate = Callable[["RequestInfo"], bool]
 
 
@@ -50,6 +54,8 @@ class FaultRule:
     name: str = ""
     # True: let the request take effect, then answer with the fault (a response lost on the way back).
     after: bool = False
+    # A str/bytes body is sent as is with this type; anything else is JSON-encoded and labelled with it.
+    content_type: str = "application/json"
 
     def matches(self, info: RequestInfo) -> bool:
         """True if this rule still has shots left and applies to ``info``."""
@@ -78,18 +84,33 @@ class FaultRule:
                 body = {"message": "Service Unavailable" if self.status == 503 else "Internal Server Error", "code": 0}
             else:
                 body = {"message": f"{self.status}: injected", "code": 0}
-        return json_response(body, self.status, headers=headers or None)
+        if isinstance(body, str | bytes):
+            raw = body.encode() if isinstance(body, str) else body
+            return web.Response(body=raw, status=self.status, content_type=self.content_type, headers=headers or None)
+        if self.content_type == "application/json":
+            return json_response(body, self.status, headers=headers or None)
+        raw = json.dumps(body).encode()
+        return web.Response(body=raw, status=self.status, content_type=self.content_type, headers=headers or None)
 
 
 def rate_limit_response(
-    retry_after: float, *, is_global: bool = False, bucket: str = "emulated"
+    retry_after: float,
+    *,
+    is_global: bool = False,
+    bucket: str = "emulated",
+    body_retry_after: bool = True,
+    header_retry_after: bool = True,
 ) -> tuple[Any, dict[str, str]]:
     """Body and headers of a Discord 429 (docs: Topics > Rate Limits > Exceeding A Rate Limit).
 
     discord.py only honours a 429 that carries ``Via`` (otherwise it assumes a Cloudflare ban and
     raises), reads ``retry_after``/``global`` from the JSON body, and the X-RateLimit-* headers.
+    ``body_retry_after=False`` leaves ``retry_after`` out of the body, ``header_retry_after=False``
+    leaves out the ``Retry-After`` header.
     """
-    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
+    body: Json = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
+    if not body_retry_after:
+        del body["retry_after"]
     headers = {
         "Via": "1.1 google",
         "Retry-After": str(max(1, math.ceil(retry_after))),
@@ -102,6 +123,8 @@ def rate_limit_response(
     }
     if is_global:
         headers["X-RateLimit-Global"] = "true"
+    if not header_retry_after:
+        del headers["Retry-After"]
     return body, headers
 
 
@@ -146,9 +169,12 @@ class FaultInjector:
         times: int | None = 1,
         predicate: Predicate | None = None,
         after: bool = False,
+        content_type: str = "application/json",
     ) -> FaultRule:
         """Answer matching requests with ``status`` (body ``{"message", "code"}`` unless ``body``).
 
+        ``body`` may be any JSON value, or a str/bytes sent as is with ``content_type`` (say an HTML
+        page with ``content_type="text/html"``, as a proxy would answer).
         ``after=True`` lets the request take effect first and only replaces the response, i.e. the
         response was lost on the way back (how a retried request creates duplicates without nonces).
         """
@@ -164,6 +190,7 @@ class FaultInjector:
             times=times,
             name=f"{status} {method or '*'} {route or '*'}",
             after=after,
+            content_type=content_type,
         )
         return self.add(rule)
 
@@ -176,9 +203,17 @@ class FaultInjector:
         times: int | None = 1,
         is_global: bool = False,
         predicate: Predicate | None = None,
+        body_retry_after: bool = True,
+        header_retry_after: bool = True,
     ) -> FaultRule:
-        """A Discord 429 with ``retry_after``, X-RateLimit-* headers and ``Via`` (so discord.py retries)."""
-        body, headers = rate_limit_response(retry_after, is_global=is_global)
+        """A Discord 429 with ``retry_after``, X-RateLimit-* headers and ``Via`` (so discord.py retries).
+
+        ``body_retry_after=False``: no ``retry_after`` in the JSON body; ``header_retry_after=False``:
+        no ``Retry-After`` header.
+        """
+        body, headers = rate_limit_response(
+            retry_after, is_global=is_global, body_retry_after=body_retry_after, header_retry_after=header_retry_after
+        )
         return self.inject(method, route, status=429, body=body, headers=headers, times=times, predicate=predicate)
 
     def server_error(

@@ -63,11 +63,17 @@ async def read_body(request: web.Request, new_id: Callable[[], int]) -> tuple[An
 
 
 def _logged_body(response: web.StreamResponse) -> Any:
-    """What the request log keeps of a response body: the JSON, or None."""
-    if not isinstance(response, web.Response) or response.content_type != "application/json":
+    """What the request log keeps of a response body: the JSON, else the text (None if there is none)."""
+    raw = response.body if isinstance(response, web.Response) else None
+    if not isinstance(raw, bytes | bytearray) or not raw:
         return None
-    raw = response.body
-    return json.loads(bytes(raw)) if isinstance(raw, bytes | bytearray) else None
+    text = bytes(raw).decode(errors="replace")
+    if response.content_type != "application/json":
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class RestMiddleware:
@@ -96,6 +102,7 @@ class RestMiddleware:
             json=info.json,
             files=[f.filename for f in files],
             status=response.status,
+            content_type=response.content_type,
             response=_logged_body(response),
             fault=fault is not None,
         )
