@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import discord
 import pytest
 
-from tests.emulator import CommandUnavailable, Emulator, Permission
-from tests.emulator.harness import DefaultWorld
+from tests.emulator import ClientCrashed, CommandUnavailable, Emulator, Permission
+from tests.emulator.harness import DefaultWorld, run_client
 from tests.emulator_tests.tinybot import TinyBot
 
 
@@ -102,6 +103,44 @@ async def test_message_context_menu_and_modal(emulator: Emulator, default_world:
     assert modal["title"] == "Suggest a term"
     submitted = emulator.submit_modal(suggest, {"suggest:term": "MoE", "suggest:meaning": "Mixture of experts"})
     assert (await submitted.response()).content == "Thanks for suggesting MoE: Mixture of experts"
+
+
+async def test_tweaked_payload_is_what_discord_py_parses(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    plain = await emulator.slash(w.guild, w.alice, "perms").response()
+    alice_perms = emulator.world.channel_permissions(w.general, w.alice.id)
+    assert plain.content == f"permissions={alice_perms} locale=en-US"
+
+    def odd(payload: dict[str, Any]) -> None:
+        payload["member"]["permissions"] = str(int(Permission.ADMINISTRATOR))
+        payload["locale"] = "xx-YY"  # a locale discord.py does not know
+
+    ix = emulator.slash(w.guild, w.alice, "perms", tweak=odd)
+    assert ix.payload["member"]["permissions"] == "8"  # the record holds what was sent
+    sent = await emulator.wait_for(
+        "dispatch", lambda e: e["event"] == "INTERACTION_CREATE" and e["data"]["id"] == str(ix.id)
+    )
+    assert sent["data"]["locale"] == "xx-YY"
+    assert (await ix.response()).content == "permissions=8 locale=xx-YY"
+    # A tweak may also return a new payload instead of changing it in place.
+    replaced = emulator.slash(w.guild, w.alice, "perms", tweak=lambda p: {**p, "locale": "de"})
+    assert (await replaced.response()).content == f"permissions={alice_perms} locale=de"
+
+
+async def test_malformed_member_permissions_kill_discord_py(emulator: Emulator, default_world: DefaultWorld) -> None:
+    """discord.py parses ``member.permissions`` with int() inside the gateway reader: a bad value ends the client."""
+
+    def malformed(payload: dict[str, Any]) -> None:
+        payload["member"]["permissions"] = "all of them"
+
+    with pytest.raises(ValueError, match="all of them"):
+        async with run_client(emulator, TinyBot()):
+            ix = emulator.slash(default_world.guild, default_world.alice, "define", {"term": "llm"}, tweak=malformed)
+            with pytest.raises(ClientCrashed):
+                await emulator.wait_for("callback", lambda e: e["interaction_id"] == ix.id, timeout=10)
+    assert ix.callbacks == []
 
 
 async def test_channel_option_resolved(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:

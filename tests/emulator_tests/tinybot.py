@@ -91,7 +91,7 @@ class TinyBot(discord.AutoShardedClient):
         self._add_modal_and_menu(self.tree)
 
     def _add_answers(self, tree: app_commands.CommandTree[Any]) -> None:
-        """Plain answers: an embed, autocomplete."""
+        """Plain answers: an embed, autocomplete, what the interaction said."""
 
         @tree.command(description="Define a glossary term")
         @app_commands.describe(term="The term to define")
@@ -115,6 +115,11 @@ class TinyBot(discord.AutoShardedClient):
         @lookup.autocomplete("query")
         async def lookup_complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=f"term {i}", value=str(i)) for i in range(int(current or 0))]
+
+        @tree.command(description="What discord.py made of the interaction: permissions, locale")
+        async def perms(interaction: discord.Interaction) -> None:
+            text = f"permissions={interaction.permissions.value} locale={interaction.locale.value}"
+            await interaction.response.send_message(text, ephemeral=True)
 
     def _add_deferred_and_components(self, tree: app_commands.CommandTree[Any]) -> None:
         """A button view, defer + followups, work on @original."""

@@ -4,11 +4,16 @@ Every sender resolves the user, guild and channel like the Discord client would,
 payload (:mod:`.payloads`), dispatches INTERACTION_CREATE to the session that owns the guild, and
 returns an :class:`~.handle.InteractionHandle`. :class:`Interactions` is also the registry of
 every interaction sent, by id (it is a mapping) and by token.
+
+Every sender takes ``tweak``: a function that may change the INTERACTION_CREATE payload in place
+(or return a new one) just before it is dispatched, to send what a well-behaved Discord client
+would not (a malformed ``member.permissions``, an odd locale, a missing field). The record keeps the
+id, token and type it was built with, so the bot's answers are still matched to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model import DM, GUILD_TEXT, Channel, Guild, Member, Message, User
@@ -25,6 +30,8 @@ Json = dict[str, Any]
 GuildRef = Guild | int | str | None
 UserRef = User | Member | int | str
 ChannelRef = Channel | int | str
+# Changes an INTERACTION_CREATE payload before dispatch: in place (return None) or by returning a new one.
+Tweak = Callable[[Json], Json | None]
 
 
 class Interactions(Mapping[int, InteractionRecord]):
@@ -78,8 +85,9 @@ class Interactions(Mapping[int, InteractionRecord]):
         name: str | None,
         message: Message | None = None,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
-        """Record the interaction and dispatch INTERACTION_CREATE; fail if no session would receive it."""
+        """Record the interaction and dispatch INTERACTION_CREATE (after ``tweak``); fail if nobody receives it."""
         emu = self.emu
         record, payload = interaction_payload(
             emu.world,
@@ -93,6 +101,10 @@ class Interactions(Mapping[int, InteractionRecord]):
             locale=locale,
         )
         record.name = name
+        if tweak is not None:
+            changed = tweak(payload)
+            payload = changed if changed is not None else payload
+            record.payload = payload
         self.records[record.id] = record
         self.by_token[record.token] = record
         delivered = emu.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id if guild else None)
@@ -122,6 +134,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         channel: ChannelRef | None = None,
         locale: str = "en-US",
         check_permissions: bool = True,
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """``user`` runs ``/name`` (``"group sub"`` for subcommands) with ``options``.
 
@@ -137,7 +150,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         resolver = Resolver(world, g, u)
         opts = build_options(command, path, options or {}, resolver)
         data = command_data(command, opts, resolver.data)
-        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale)
+        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale, tweak=tweak)
 
     def autocomplete(
         self,
@@ -149,6 +162,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         *,
         channel: ChannelRef | None = None,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """``user`` is typing in an autocomplete option of ``/name`` (``focused``: default the last option given)."""
         g, ch, u = self._context(guild, user, channel)
@@ -157,7 +171,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         focus = focused if focused is not None else list(options)[-1]
         opts = build_options(command, path, options, None, focused=focus)
         data = command_data(command, opts, None)
-        return self._deliver(APPLICATION_COMMAND_AUTOCOMPLETE, g, ch, u, data, name=name, locale=locale)
+        return self._deliver(APPLICATION_COMMAND_AUTOCOMPLETE, g, ch, u, data, name=name, locale=locale, tweak=tweak)
 
     def message_command(
         self,
@@ -167,6 +181,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         target: Message | int,
         *,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """``user`` runs the message context-menu command ``name`` on ``target``."""
         world = self.emu.world
@@ -176,7 +191,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         check_can_use(world, command, g, u)
         resolved = {"messages": {str(msg.id): msg.payload()}}
         data = command_data(command, None, resolved, target_id=str(msg.id))
-        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale)
+        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale, tweak=tweak)
 
     def user_command(
         self,
@@ -187,6 +202,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         *,
         channel: ChannelRef | None = None,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """``user`` runs the user context-menu command ``name`` on ``target``."""
         world = self.emu.world
@@ -196,7 +212,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         resolver = Resolver(world, g, u)
         target_id = resolver.add_user(target)
         data = command_data(command, None, resolver.data, target_id=target_id)
-        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale)
+        return self._deliver(APPLICATION_COMMAND, g, ch, u, data, name=name, locale=locale, tweak=tweak)
 
     # ---- components and modals -------------------------------------------------------------------------------
     def _live_message(self, message: Message | int) -> Message:
@@ -216,6 +232,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         *,
         values: list[Any] | None = None,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """``user`` clicks the button (or picks ``values`` in the select) ``custom_id`` on a stored message."""
         world = self.emu.world
@@ -229,11 +246,15 @@ class Interactions(Mapping[int, InteractionRecord]):
         guild = world.guild_of(channel)
         u = world.user(user)
         data = component_data(world, guild, u, component, values)
-        return self._deliver(MESSAGE_COMPONENT, guild, channel, u, data, name=custom_id, message=current, locale=locale)
+        return self._deliver(
+            MESSAGE_COMPONENT, guild, channel, u, data, name=custom_id, message=current, locale=locale, tweak=tweak
+        )
 
-    def select(self, message: Message | int, custom_id: str, user: UserRef, values: list[Any]) -> InteractionHandle:
+    def select(
+        self, message: Message | int, custom_id: str, user: UserRef, values: list[Any], *, tweak: Tweak | None = None
+    ) -> InteractionHandle:
         """Alias of :meth:`click` for select menus."""
-        return self.click(message, custom_id, user, values=values)
+        return self.click(message, custom_id, user, values=values, tweak=tweak)
 
     def submit_modal(
         self,
@@ -242,6 +263,7 @@ class Interactions(Mapping[int, InteractionRecord]):
         *,
         user: UserRef | None = None,
         locale: str = "en-US",
+        tweak: Tweak | None = None,
     ) -> InteractionHandle:
         """Submit the modal the bot opened in answer to ``source`` with ``values`` by custom_id."""
         world = self.emu.world
@@ -255,4 +277,6 @@ class Interactions(Mapping[int, InteractionRecord]):
         data = {"custom_id": modal.get("custom_id"), "components": modal_submit_components(modal, values)}
         message = world.messages.get(rec.source_message_id) if rec.source_message_id else None
         name = str(modal.get("custom_id"))
-        return self._deliver(MODAL_SUBMIT, guild, channel, u, data, name=name, message=message, locale=locale)
+        return self._deliver(
+            MODAL_SUBMIT, guild, channel, u, data, name=name, message=message, locale=locale, tweak=tweak
+        )
