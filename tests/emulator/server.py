@@ -273,6 +273,7 @@ class Emulator:
     message_command = delegate("interactions", Interactions.message_command)
     user_command = delegate("interactions", Interactions.user_command)
     click = delegate("interactions", Interactions.click)
+    raw_click = delegate("interactions", Interactions.raw_click)
     select = delegate("interactions", Interactions.select)
     submit_modal = delegate("interactions", Interactions.submit_modal)
     interaction = delegate("interactions", Interactions.interaction)

@@ -66,6 +66,27 @@ async def test_button_click_edits_message(emulator: Emulator, default_world: Def
         emulator.click(message, "counter:dec", w.alice)
 
 
+async def test_raw_click_on_a_custom_id_the_message_does_not_have(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    message = await emulator.slash(w.guild, w.alice, "counter").message()
+    forged = "gb:t:9999999999999999999"  # a stale or forged button with a 19-digit id
+    with pytest.raises(LookupError):
+        emulator.click(message, forged, w.alice)
+    ix = emulator.raw_click(message, forged, w.alice)
+    assert ix.payload["data"] == {"custom_id": forged, "component_type": 2}
+    assert ix.payload["message"]["id"] == str(message.id) and ix.payload["type"] == 3
+    await emulator.settle()  # discord.py has parsed it and found no view item for that custom_id
+    emulator.advance(emulator.interaction_timeout + 0.1)
+    assert ix.callbacks == [] and emulator.unanswered() == [ix.record]  # the user sees "interaction failed"
+    # On a custom_id the message does have, a raw click is an ordinary click.
+    real = emulator.raw_click(message, "counter:inc", w.alice)
+    assert (await real.response()).content == "Count: 1"
+    picked = emulator.raw_click(message, "pick", w.alice, component_type=3, values=["not-an-option"])
+    assert picked.payload["data"] == {"custom_id": "pick", "component_type": 3, "values": ["not-an-option"]}
+
+
 async def test_defer_then_followups(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:
     w = default_world
     ix = emulator.slash(w.guild, w.alice, "slow", {"term": "rag"})

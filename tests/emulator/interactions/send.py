@@ -21,7 +21,7 @@ from .commands import Resolver, build_options, check_can_use, command_data, find
 from .handle import InteractionHandle
 from .payloads import component_data, interaction_payload, modal_submit_components
 from .records import InteractionRecord
-from .types import APPLICATION_COMMAND, APPLICATION_COMMAND_AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT
+from .types import APPLICATION_COMMAND, APPLICATION_COMMAND_AUTOCOMPLETE, BUTTON, MESSAGE_COMPONENT, MODAL_SUBMIT
 
 if TYPE_CHECKING:
     from ..server import Emulator
@@ -224,6 +224,25 @@ class Interactions(Mapping[int, InteractionRecord]):
             raise ValueError("the message was deleted")
         return current
 
+    def _component_interaction(
+        self, message: Message, user: UserRef, data: Json, *, locale: str, tweak: Tweak | None
+    ) -> InteractionHandle:
+        world = self.emu.world
+        channel = world.channels[message.channel_id]
+        guild = world.guild_of(channel)
+        name = str(data["custom_id"])
+        return self._deliver(
+            MESSAGE_COMPONENT,
+            guild,
+            channel,
+            world.user(user),
+            data,
+            name=name,
+            message=message,
+            locale=locale,
+            tweak=tweak,
+        )
+
     def click(
         self,
         message: Message | int,
@@ -242,13 +261,30 @@ class Interactions(Mapping[int, InteractionRecord]):
             raise LookupError(f"message {current.id} has no component {custom_id!r}; it has {current.custom_ids()}")
         if component.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled")
-        channel = world.channels[current.channel_id]
-        guild = world.guild_of(channel)
-        u = world.user(user)
-        data = component_data(world, guild, u, component, values)
-        return self._deliver(
-            MESSAGE_COMPONENT, guild, channel, u, data, name=custom_id, message=current, locale=locale, tweak=tweak
-        )
+        guild = world.guild_of(world.channels[current.channel_id])
+        data = component_data(world, guild, world.user(user), component, values)
+        return self._component_interaction(current, user, data, locale=locale, tweak=tweak)
+
+    def raw_click(
+        self,
+        message: Message | int,
+        custom_id: str,
+        user: UserRef,
+        *,
+        component_type: int = BUTTON,
+        values: list[str] | None = None,
+        locale: str = "en-US",
+        tweak: Tweak | None = None,
+    ) -> InteractionHandle:
+        """A MESSAGE_COMPONENT interaction for any ``custom_id`` on a stored message, with no checks.
+
+        Unlike :meth:`click`, the component need not be on the message: a stale button from an
+        earlier version of it, or a forged custom_id. ``values`` go out as given (no ``resolved``).
+        """
+        data: Json = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            data["values"] = list(values)
+        return self._component_interaction(self._live_message(message), user, data, locale=locale, tweak=tweak)
 
     def select(
         self, message: Message | int, custom_id: str, user: UserRef, values: list[Any], *, tweak: Tweak | None = None
