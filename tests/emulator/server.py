@@ -260,6 +260,7 @@ class Emulator:
     set_permissions = delegate("changes", WorldChanges.set_permissions)
     deny_bot = delegate("changes", WorldChanges.deny_bot)
     add_channel = delegate("changes", WorldChanges.add_channel)
+    add_thread = delegate("changes", WorldChanges.add_thread)
     delete_channel = delegate("changes", WorldChanges.delete_channel)
     add_role = delegate("changes", WorldChanges.add_role)
     update_role = delegate("changes", WorldChanges.update_role)

@@ -1,8 +1,10 @@
-"""World changes made from the test that Discord announces on the gateway (channels, overwrites, roles, members).
+"""World changes from the test that Discord announces on the gateway (channels, threads, overwrites, roles, members).
 
 Each change mutates the :class:`~.model.World` and dispatches the event Discord would send
-(CHANNEL_CREATE/UPDATE/DELETE, GUILD_ROLE_*, GUILD_MEMBER_*), so the bot's cache follows.
-``register_commands`` is the one silent change: commands as if the bot had synced them earlier.
+(CHANNEL_CREATE/UPDATE/DELETE, THREAD_CREATE/DELETE, GUILD_ROLE_*, GUILD_MEMBER_*), so the bot's
+cache follows. ``announce=False`` on a new channel or thread keeps it from the bot: it exists in
+Discord but not in the bot's cache (until a reconnect's GUILD_CREATE lists it).
+``register_commands`` is silent too: commands as if the bot had synced them earlier.
 """
 
 from __future__ import annotations
@@ -93,19 +95,46 @@ class WorldChanges:
         return self.set_permissions(ch, world.bot, allow=allow, deny=deny)
 
     def add_channel(
-        self, guild: Guild | int | str | None, name: str, *, type: int = GUILD_TEXT, topic: str | None = None
+        self,
+        guild: Guild | int | str | None,
+        name: str,
+        *,
+        type: int = GUILD_TEXT,
+        topic: str | None = None,
+        announce: bool = True,
     ) -> Channel:
-        """Create a channel and send CHANNEL_CREATE."""
+        """Create a channel and send CHANNEL_CREATE (``announce=False``: the bot is not told)."""
         g = self.emu.world.guild(guild)
         channel = self.emu.world.add_channel(g, name, type=type, topic=topic)
-        self._announce("CHANNEL_CREATE", channel.payload(), g.id)
+        if announce:
+            self._announce("CHANNEL_CREATE", channel.payload(), g.id)
         return channel
 
+    def add_thread(
+        self,
+        channel: Channel | int | str,
+        name: str,
+        *,
+        owner: User | Member | int | str | None = None,
+        announce: bool = True,
+    ) -> Channel:
+        """Start a public thread (type 11) under ``channel`` and send THREAD_CREATE (``announce=False``: silently)."""
+        world = self.emu.world
+        parent = world.channel(channel)
+        thread = world.add_thread(parent, name, owner=world.user(owner) if owner is not None else None)
+        if announce:
+            self._announce("THREAD_CREATE", {**thread.payload(), "newly_created": True}, thread.guild_id)
+        return thread
+
     def delete_channel(self, channel: Channel | int | str) -> Channel:
-        """Delete a channel (REST on it then 404s with 10003) and send CHANNEL_DELETE."""
+        """Delete a channel or thread (REST on it then 404s with 10003) and send CHANNEL_DELETE / THREAD_DELETE."""
         ch = self.emu.world.channel(channel)
         ch.deleted = True
-        self._announce("CHANNEL_DELETE", ch.payload(), ch.guild_id)
+        if ch.is_thread:
+            gone = {"id": str(ch.id), "guild_id": str(ch.guild_id), "parent_id": str(ch.parent_id), "type": ch.type}
+            self._announce("THREAD_DELETE", gone, ch.guild_id)
+        else:
+            self._announce("CHANNEL_DELETE", ch.payload(), ch.guild_id)
         return ch
 
     # ---- roles and members -----------------------------------------------------------------------------------

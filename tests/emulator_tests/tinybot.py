@@ -91,7 +91,7 @@ class TinyBot(discord.AutoShardedClient):
         self._add_modal_and_menu(self.tree)
 
     def _add_answers(self, tree: app_commands.CommandTree[Any]) -> None:
-        """Plain answers: an embed, autocomplete, what the interaction said."""
+        """Plain answers: an embed, autocomplete, where and what the interaction was."""
 
         @tree.command(description="Define a glossary term")
         @app_commands.describe(term="The term to define")
@@ -115,6 +115,15 @@ class TinyBot(discord.AutoShardedClient):
         @lookup.autocomplete("query")
         async def lookup_complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=f"term {i}", value=str(i)) for i in range(int(current or 0))]
+
+        @tree.command(description="Where discord.py thinks the interaction happened")
+        async def where(interaction: discord.Interaction) -> None:
+            channel = interaction.channel
+            assert channel is not None and interaction.guild is not None
+            cached = interaction.guild.get_channel_or_thread(channel.id) is not None
+            parent = getattr(channel, "parent_id", None)
+            text = f"{type(channel).__name__} {channel.id} parent={parent} cached={cached}"
+            await interaction.response.send_message(text, ephemeral=True)
 
         @tree.command(description="What discord.py made of the interaction: permissions, locale")
         async def perms(interaction: discord.Interaction) -> None:

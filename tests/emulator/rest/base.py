@@ -76,11 +76,16 @@ class Resource:
 
     # ---- permissions ---------------------------------------------------------------------------------------
     def require(self, channel: Channel, *flags: Permission) -> int:
-        """403 50001 if the bot cannot see the channel, 403 50013 if it lacks one of ``flags``."""
+        """403 50001 if the bot cannot see the channel, 403 50013 if it lacks one of ``flags``.
+
+        In a thread, SEND_MESSAGES_IN_THREADS stands in for SEND_MESSAGES, as in Discord.
+        """
         perms = self.emu.world.channel_permissions(channel, self.emu.world.bot.id)
         if not has(perms, Permission.VIEW_CHANNEL):
             raise E.missing_access()
         for flag in flags:
+            if channel.is_thread and flag == Permission.SEND_MESSAGES:
+                flag = Permission.SEND_MESSAGES_IN_THREADS
             if not has(perms, flag):
                 raise E.missing_permissions()
         return perms
