@@ -130,6 +130,8 @@ class GatewayConnection:
         self.zombie = False
         self.closing = False
         self.gateway_initiated_close = False
+        # The close code the gateway sent, if it closed the connection (the client only echoes it).
+        self.sent_close_code: int | None = None
         self.frames_sent = 0
         self._queue: asyncio.Queue[Json] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name=f"emulator-gateway-writer-{self.id}")
@@ -183,6 +185,7 @@ class GatewayConnection:
 
     async def close(self, code: int, message: str = "") -> None:
         """Close with a close frame carrying ``code`` (the client sees it as ``close_code``)."""
+        self.sent_close_code = code
         self.detach()
         if not self.ws.closed:
             with contextlib.suppress(Exception):
@@ -292,14 +295,16 @@ class Gateway:
         finally:
             conn.detach()
             session = conn.session
-            code = ws.close_code
-            if session is not None and code in (1000, 1001) and not conn.gateway_initiated_close:
+            by_gateway = conn.sent_close_code is not None
+            code = conn.sent_close_code if by_gateway else ws.close_code
+            if session is not None and code in (1000, 1001) and not by_gateway and not conn.gateway_initiated_close:
                 # docs: Gateway > Disconnecting — a client closing with 1000/1001 ends its session.
                 session.invalidated = True
             emu.events.record(
                 "gateway_disconnect",
                 conn=conn.id,
                 code=code,
+                by="gateway" if by_gateway else "client",
                 shard=session.shard_id if session else None,
                 session_id=session.session_id if session else None,
             )

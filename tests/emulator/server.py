@@ -10,7 +10,8 @@ Recorded event kinds (``emu.events`` / ``emu.wait_for``) and their main data key
 
 - ``request``: method, path, route, query, json, files, status, content_type, response (JSON or text), fault
 - ``fault``: method, path, status, rule
-- ``gateway_connect`` (conn, path, query, compress), ``hello`` (conn), ``gateway_disconnect`` (conn, code, shard)
+- ``gateway_connect`` (conn, path, query, compress), ``hello`` (conn), ``gateway_disconnect``
+  (conn, code: the gateway's if it closed, else the client's; by: "gateway"/"client"; shard)
 - ``identify`` (ok, shard, shard_count, intents, session_id), ``ready`` (shard, session_id, guilds)
 - ``resume`` (ok, session_id, seq, replayed), ``resumed``
 - ``heartbeat`` (seq), ``heartbeat_ack``, ``dispatch`` (event, seq, shard, data) — each frame actually sent

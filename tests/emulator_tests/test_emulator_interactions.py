@@ -203,6 +203,7 @@ async def test_late_answer_is_a_violation(emulator: Emulator, default_world: Def
     bot.gate("late").set()
     rejected = await emulator.wait_for("callback", lambda e: e["interaction_id"] == ix.id)
     assert not rejected["accepted"] and rejected["status"] == 404
+    assert rejected["callback"].error == {"message": "Unknown interaction", "code": 10062}
     error = await asyncio.wait_for(bot.next_error(), 5)
     assert isinstance(error, discord.NotFound) and error.code == 10062
     assert [v.kind for v in emulator.violations] == ["late_response"]
