@@ -8,7 +8,7 @@ from ..clock import ManualClock
 from .events import ClientCrashed, Event, EventLog, WaitTimeout
 from .faults import FaultRule, RequestInfo
 from .gateway import GatewaySession
-from .interactions import Callback, CommandUnavailable, InteractionHandle, InteractionRecord
+from .interactions import Callback, CommandUnavailable, Followup, InteractionHandle, InteractionRecord
 from .model import (
     DM,
     GUILD_ANNOUNCEMENT,
@@ -48,6 +48,7 @@ __all__ = [
     "Event",
     "EventLog",
     "FaultRule",
+    "Followup",
     "GatewaySession",
     "Guild",
     "InteractionHandle",

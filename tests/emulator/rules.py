@@ -2,6 +2,7 @@
 
 Handlers check bodies here (:meth:`Rules.check_body` turns a :mod:`.limits` error tree into a
 400 50035 and a violation); the ``emulator`` fixture fails a test at teardown on any violation.
+:meth:`Rules.assert_answered_once` is the stricter, opt-in rule: each interaction got exactly one answer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors as E
 from .errors import DiscordError
+from .interactions.types import DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
 from .limits import ErrorTree
 from .model import Attachment
 
@@ -83,6 +85,36 @@ class Rules:
             problems += [f"[unanswered] interaction {r.id} ({r.name}) was never answered" for r in self.unanswered()]
         if problems:
             raise AssertionError("Discord rule violations:\n  " + "\n  ".join(problems))
+
+    def answer_problems(self, record: InteractionRecord) -> list[str]:
+        """Why ``record`` did not get exactly one answer (empty if it did).
+
+        One answer: one accepted callback, no refused attempts, no followup except the one that
+        filled a deferred response, and a deferred response that was filled (not left "thinking").
+        """
+        problems = []
+        if not record.responses:
+            problems.append("no answer")
+        if record.refused:
+            tried = ", ".join(f"type {c.type} got {c.status}" for c in record.refused)
+            problems.append(f"{len(record.refused)} refused callback attempt(s): {tried}")
+        extra = [f for f in record.followups if not f.filled_deferred]
+        if extra:
+            problems.append(f"{len(extra)} followup(s) beyond the answer")
+        original = self.emu.world.messages.get(record.original_message_id or 0)
+        if record.response_type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE and original is not None and original.loading:
+            problems.append("deferred, then never filled (still thinking)")
+        return problems
+
+    def assert_answered_once(self, *, since: int = 0) -> None:
+        """Fail unless every interaction sent since ``since`` (``emu.mark()``) got exactly one answer."""
+        lines = [
+            f"interaction {r.id} ({r.name}): " + "; ".join(problems)
+            for r in self.emu.interactions.created_since(since)
+            if (problems := self.answer_problems(r))
+        ]
+        if lines:
+            raise AssertionError("not answered exactly once:\n  " + "\n  ".join(lines))
 
     def clear_violations(self) -> None:
         """Forget violations recorded so far (after a test asserted on them deliberately)."""

@@ -223,6 +223,7 @@ class Emulator:
     unanswered = delegate("rules", Rules.unanswered)
     assert_no_violations = delegate("rules", Rules.assert_no_violations)
     assert_no_client_errors = delegate("rules", Rules.assert_no_client_errors)
+    assert_answered_once = delegate("rules", Rules.assert_answered_once)
     clear_violations = delegate("rules", Rules.clear_violations)
 
     # ---- REST faults (emu.faults) -------------------------------------------------------------------------------

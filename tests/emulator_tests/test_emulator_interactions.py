@@ -8,7 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from tests.emulator import ClientCrashed, CommandUnavailable, Emulator, Permission
+from tests.emulator import ClientCrashed, CommandUnavailable, Emulator, Permission, Routes
 from tests.emulator.harness import DefaultWorld, run_client
 from tests.emulator_tests.tinybot import TinyBot
 
@@ -104,6 +104,49 @@ async def test_defer_then_followups(emulator: Emulator, default_world: DefaultWo
     assert (await private.response()).ephemeral
     filled, _ = await private.followups(2)
     assert filled.ephemeral and filled.embed["title"] == "llm"  # type: ignore[index]
+
+
+async def test_every_answer_is_recorded_per_interaction(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    mark = emulator.mark()
+    define = emulator.slash(w.guild, w.alice, "define", {"term": "llm"})
+    assert (await define.response()).type == 4
+    assert [(type(a).__name__, a.type) for a in define.answers] == [("Callback", 4)]  # type: ignore[union-attr]
+    emulator.assert_answered_once(since=mark)
+
+    slow = emulator.slash(w.guild, w.alice, "slow", {"term": "rag"})
+    first, second = await slow.followups(2)
+    assert slow.answers[0] == slow.record.responses[0] and slow.answers[0].type == 5  # type: ignore[union-attr]
+    assert [(a.message_id, a.filled_deferred) for a in slow.record.followups] == [(first.id, True), (second.id, False)]
+    with pytest.raises(AssertionError, match=r"interaction \d+ \(slow\): 1 followup\(s\) beyond the answer"):
+        emulator.assert_answered_once(since=mark)
+
+    mark = emulator.mark()
+    twice = emulator.slash(w.guild, w.alice, "twice")
+    await emulator.wait_for("violation", lambda e: e["interaction_id"] == twice.id)
+    assert [c.status for c in twice.record.refused] == [400] and len(twice.answers) == 1
+    with pytest.raises(AssertionError, match=r"1 refused callback attempt\(s\): type 4 got 400"):
+        emulator.assert_answered_once(since=mark)
+    emulator.clear_violations()
+
+    mark = emulator.mark()
+    waiting = emulator.slash(w.guild, w.alice, "wait", {"name": "later"})
+    with pytest.raises(AssertionError, match="no answer"):
+        emulator.assert_answered_once(since=mark)
+    bot.gate("later").set()
+    await waiting.response()
+    emulator.assert_answered_once(since=mark)
+
+    # Deferred, then the followup that should fill it is refused: the user is left with "thinking".
+    mark = emulator.mark()
+    emulator.forbid("POST", Routes.FOLLOWUP, times=1)
+    stuck = emulator.slash(w.guild, w.alice, "slow", {"term": "agent"})
+    await emulator.wait_for("request", lambda e: e["route"] == Routes.FOLLOWUP and e["status"] == 403, since=mark)
+    with pytest.raises(AssertionError, match=r"deferred, then never filled"):
+        emulator.assert_answered_once(since=mark)
+    assert stuck.record.followups == [] and stuck.original is not None and stuck.original.loading
 
 
 async def test_message_context_menu_and_modal(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Message
-from .records import Callback, InteractionRecord
+from .records import Callback, Followup, InteractionRecord
 from .types import (
     APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE_WITH_SOURCE,
@@ -52,6 +52,11 @@ class InteractionHandle:
     def callbacks(self) -> list[Callback]:
         """Every callback attempt, including rejected ones (double/late answers)."""
         return list(self.record.callbacks)
+
+    @property
+    def answers(self) -> list[Callback | Followup]:
+        """What the user was sent so far: the accepted callback, then each followup."""
+        return self.record.answers
 
     def _mine(self, event: Event) -> bool:
         return bool(event.get("interaction_id") == self.record.id)

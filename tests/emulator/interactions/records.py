@@ -1,4 +1,4 @@
-"""Interaction records: the server-side state of each interaction and every callback the bot sent for it."""
+"""Interaction records: the server-side state of each interaction and every answer the bot sent for it."""
 
 from __future__ import annotations
 
@@ -60,6 +60,16 @@ class Callback:
 
 
 @dataclass
+class Followup:
+    """One followup message sent with the interaction's token."""
+
+    message_id: int
+    time: float
+    # True: it replaced the "thinking" message of a deferred response (so it *is* the answer).
+    filled_deferred: bool
+
+
+@dataclass
 class InteractionRecord:
     """Server-side state of one interaction."""
 
@@ -77,7 +87,7 @@ class InteractionRecord:
     response_type: int | None = None
     response_time: float | None = None
     original_message_id: int | None = None
-    followup_ids: list[int] = field(default_factory=list)
+    followups: list[Followup] = field(default_factory=list)
     callbacks: list[Callback] = field(default_factory=list)
     modal: Json | None = None
     choices: list[Json] | None = None
@@ -86,6 +96,26 @@ class InteractionRecord:
     def acknowledged(self) -> bool:
         """Whether a callback was accepted."""
         return self.response_type is not None
+
+    @property
+    def followup_ids(self) -> list[int]:
+        """Ids of the followup messages, in order."""
+        return [f.message_id for f in self.followups]
+
+    @property
+    def responses(self) -> list[Callback]:
+        """Accepted callbacks (at most one: Discord refuses a second)."""
+        return [c for c in self.callbacks if c.accepted]
+
+    @property
+    def refused(self) -> list[Callback]:
+        """Callback attempts Discord refused (a second answer, a late one, a bad type or body)."""
+        return [c for c in self.callbacks if not c.accepted]
+
+    @property
+    def answers(self) -> list[Callback | Followup]:
+        """Everything the user was sent in answer, in order: the accepted callback, then each followup."""
+        return [*self.responses, *self.followups]
 
     def owns_message(self, message_id: int) -> bool:
         """Whether the webhook token may edit/delete ``message_id`` (original or one of its followups)."""

@@ -52,6 +52,11 @@ class Interactions(Mapping[int, InteractionRecord]):
     def __len__(self) -> int:
         return len(self.records)
 
+    def created_since(self, since: int = 0) -> list[InteractionRecord]:
+        """Interactions sent from event index ``since`` on (``emu.mark()``), oldest first."""
+        events = self.emu.events.select("interaction_create", since=since)
+        return [self.records[e["interaction_id"]] for e in events]
+
     def interaction(self, interaction_id: int) -> InteractionHandle:
         """A handle for an interaction created earlier (e.g. found in the event log)."""
         return InteractionHandle(self.emu, self.records[interaction_id])

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .. import errors as E
 from ..errors import DiscordError
-from ..interactions.records import Callback, InteractionRecord
+from ..interactions.records import Callback, Followup, InteractionRecord
 from ..interactions.types import (
     ALLOWED_CALLBACKS,
     APPLICATION_COMMAND,
@@ -277,7 +277,7 @@ class InteractionRoutes(Resource):
             raise E.unknown("Webhook")
         emu.rules.check_body(validate_message(body), "followup")
         emu.rules.check_not_empty(body, files, "followup")
-        index = len(record.followup_ids)
+        index = len(record.followups)
         original = emu.world.messages.get(record.original_message_id or 0)
         filled = (
             record.response_type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE and original is not None and original.loading
@@ -293,7 +293,7 @@ class InteractionRoutes(Resource):
             message = emu.messages.create(
                 channel, emu.world.bot, body, files=files, interaction=record, msg_type=MSG_DEFAULT, flags=flags
             )
-        record.followup_ids.append(message.id)
+        record.followups.append(Followup(message_id=message.id, time=emu.now(), filled_deferred=filled))
         emu.events.record(
             "followup",
             interaction_id=record.id,
