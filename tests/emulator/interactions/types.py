@@ -1,4 +1,4 @@
-"""Interaction, callback and option type numbers, and which callbacks Discord accepts for each interaction type."""
+"""Interaction, callback, option and component type numbers, and the callbacks Discord accepts per interaction type."""
 
 from __future__ import annotations
 
