@@ -1,6 +1,7 @@
 """The term-of-the-day scheduler end to end on a real SQLite file, with a test clock and a recording poster.
 
-Time never passes by itself here: :class:`FakeClock` is moved by the tests, and the scheduler only reads it.
+Time never passes by itself here: the test clock (`tests.clock.ManualClock`) is moved by the tests, and the
+scheduler only reads it.
 :class:`FakePoster` stands in for Discord (the only fake): it keeps messages keyed by (channel, nonce) like
 ``enforce_nonce`` does, so a resend with the same nonce returns the original message instead of a new one.
 """
@@ -28,6 +29,7 @@ from bot.tod.rotation import choose_term
 from bot.tod.schedule import nonce_for
 from bot.tod.service import Options, TermOfDay
 from bot.tod.store import Cycle, ScheduleConfig
+from tests.clock import ManualClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -43,51 +45,6 @@ def guild(n: int, shard_count: int = 1) -> int:
 
 
 # -- fakes ------------------------------------------------------------------------------------------------------
-class FakeClock:
-    """A clock that only moves when told to; ``sleep_until`` returns once time (or ``wake``) says so."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._moved = asyncio.Event()
-        self._slept = asyncio.Event()
-        self.sleeps = 0
-        self.sleeping_until: datetime | None = None
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, when: datetime) -> None:
-        assert when >= self._now, "time only moves forward"
-        self._now = when
-        self._moved.set()
-        self._moved = asyncio.Event()
-
-    def advance(self, delta: timedelta) -> None:
-        self.set(self._now + delta)
-
-    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
-        self.sleeps += 1
-        self.sleeping_until = when
-        self._slept.set()
-        self._slept = asyncio.Event()
-        try:
-            while self._now < when and not wake.is_set():
-                waiters = [asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())]
-                try:
-                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for waiter in waiters:
-                        waiter.cancel()
-        finally:
-            self.sleeping_until = None
-
-    async def wait_for_sleeps(self, count: int) -> None:
-        """Until the scheduler has gone to sleep ``count`` times in total (i.e. finished its work)."""
-        async with asyncio.timeout(10):  # a guard against a hung test, never reached when it passes
-            while self.sleeps < count:
-                await self._slept.wait()
-
-
 @dataclass
 class Call:
     guild_id: int
@@ -102,7 +59,7 @@ class Call:
 class FakePoster:
     """Discord as far as the scheduler can tell: messages deduplicated by (channel, nonce)."""
 
-    clock: FakeClock
+    clock: ManualClock
     messages: dict[tuple[int, str], int] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: dict[int, list[Exception]] = field(default_factory=dict)  # guild -> errors to raise, in order
@@ -232,7 +189,7 @@ EXPECTED = {  # (guild, local date) -> UTC instant of the post, worked out by ha
 
 
 async def test_posts_at_the_local_minute_across_the_2026_dst_changes(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 3, 5, 12))
+    clock = ManualClock(utc(2026, 3, 5, 12))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: range(1, 51))
     for periods in [(utc(2026, 3, 5, 12), utc(2026, 4, 1)), (utc(2026, 10, 20, 12), utc(2026, 11, 4))]:
@@ -263,7 +220,7 @@ async def test_posts_at_the_local_minute_across_the_2026_dst_changes(procs: Proc
 
 # -- restarts, catch-up, exactly once ---------------------------------------------------------------------------
 async def test_no_second_post_after_a_restart_on_the_same_day(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))  # 08:00 in Berlin
+    clock = ManualClock(utc(2026, 5, 4, 6))  # 08:00 in Berlin
     poster = FakePoster(clock)
     terms = lambda: [1, 2, 3]  # noqa: E731
     tod = await procs.start(poster, terms)
@@ -285,7 +242,7 @@ async def test_no_second_post_after_a_restart_on_the_same_day(procs: Processes) 
 
 
 async def test_catch_up_after_a_restart_past_the_post_time(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     terms = lambda: [1, 2, 3]  # noqa: E731
     tod = await procs.start(poster, terms)
@@ -302,7 +259,7 @@ async def test_catch_up_after_a_restart_past_the_post_time(procs: Processes) -> 
 
 
 async def test_no_post_for_days_that_have_ended(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     terms = lambda: [1, 2, 3]  # noqa: E731
     tod = await procs.start(poster, terms)
@@ -322,7 +279,7 @@ async def test_no_post_for_days_that_have_ended(procs: Processes) -> None:
 
 
 async def test_crash_between_recorded_and_confirmed_resends_with_the_same_nonce(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 12))
+    clock = ManualClock(utc(2026, 5, 4, 12))
     poster = FakePoster(clock, gate=asyncio.Event())  # delivers, then never returns: the process "dies"
     terms = lambda: [1, 2, 3]  # noqa: E731
     tod = await procs.start(poster, terms)
@@ -343,7 +300,7 @@ async def test_crash_between_recorded_and_confirmed_resends_with_the_same_nonce(
 
 
 async def test_an_unconfirmed_post_of_a_past_day_is_closed_not_sent(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 12))
+    clock = ManualClock(utc(2026, 5, 4, 12))
     poster = FakePoster(clock, gate=asyncio.Event())
     terms = lambda: [1, 2, 3]  # noqa: E731
     tod = await procs.start(poster, terms)
@@ -363,7 +320,7 @@ async def test_an_unconfirmed_post_of_a_past_day_is_closed_not_sent(procs: Proce
 
 # -- rotation and /termofday today -----------------------------------------------------------------------------
 async def test_rotation_has_no_repeats_within_a_cycle(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 1, 1))
+    clock = ManualClock(utc(2026, 1, 1))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [10, 20, 30, 40, 50])
     guilds = [guild(n) for n in range(20)]
@@ -379,7 +336,7 @@ async def test_rotation_has_no_repeats_within_a_cycle(procs: Processes) -> None:
 
 
 async def test_new_terms_join_the_rotation_and_removed_terms_are_skipped(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 1, 1))
+    clock = ManualClock(utc(2026, 1, 1))
     poster = FakePoster(clock)
     glossary = [1, 2, 3, 4]
     tod = await procs.start(poster, lambda: glossary)
@@ -398,7 +355,7 @@ async def test_new_terms_join_the_rotation_and_removed_terms_are_skipped(procs: 
 
 
 async def test_today_chooses_before_the_post_and_the_post_uses_it(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     glossary = list(range(1, 11))
     terms = lambda: glossary  # noqa: E731
@@ -433,7 +390,7 @@ async def test_today_chooses_before_the_post_and_the_post_uses_it(procs: Process
 
 # -- failures ---------------------------------------------------------------------------------------------------
 async def test_permanent_failure_disables_the_schedule_once(procs: Processes, caplog: pytest.LogCaptureFixture) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 321, "09:00", "UTC")
@@ -460,7 +417,7 @@ async def test_permanent_failure_disables_the_schedule_once(procs: Processes, ca
 
 
 async def test_transient_failure_is_retried_with_backoff_then_succeeds(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 321, "09:00", "UTC")
@@ -479,7 +436,7 @@ async def test_transient_failure_is_retried_with_backoff_then_succeeds(procs: Pr
 
 
 async def test_transient_failures_all_day_close_the_slot_as_missed(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 321, "21:00", "UTC")
@@ -501,7 +458,7 @@ async def test_transient_failures_all_day_close_the_slot_as_missed(procs: Proces
 
 
 async def test_an_unexpected_poster_error_is_retried_not_fatal(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 321, "09:00", "UTC")
@@ -513,7 +470,7 @@ async def test_an_unexpected_poster_error_is_retried_not_fatal(procs: Processes)
 
 
 async def test_unusable_stored_settings_disable_only_that_server(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 1, "09:00", "UTC")
@@ -540,7 +497,7 @@ async def test_unusable_stored_settings_disable_only_that_server(procs: Processe
     ],
 )
 async def test_setup_rejects_bad_times_and_zones(procs: Processes, post_time: str, zone: str, message: str) -> None:
-    clock = FakeClock(utc(2026, 5, 4))
+    clock = ManualClock(utc(2026, 5, 4))
     tod = await procs.start(FakePoster(clock), lambda: [1])
     with pytest.raises(ValueError, match=message):
         await tod.setup(G_UTC, 1, post_time, zone)
@@ -548,7 +505,7 @@ async def test_setup_rejects_bad_times_and_zones(procs: Processes, post_time: st
 
 
 async def test_setup_again_changes_the_schedule_and_stop_keeps_history(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     assert await tod.setup(G_NY, 1, "09:00", "America/New_York") == utc(2026, 5, 4, 13)
@@ -569,7 +526,7 @@ async def test_setup_again_changes_the_schedule_and_stop_keeps_history(procs: Pr
 
 # -- scale and sharding -----------------------------------------------------------------------------------------
 async def test_only_servers_on_our_shards_are_served(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     guilds = [guild(n, shard_count=4) for n in range(8)]
     assert [(g >> 22) % 4 for g in guilds] == [0, 1, 2, 3, 0, 1, 2, 3]
@@ -585,7 +542,7 @@ async def test_only_servers_on_our_shards_are_served(procs: Processes) -> None:
 
 
 async def test_sends_are_concurrent_but_bounded(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock, gate=asyncio.Event())
     tod = await procs.start(poster, lambda: [1, 2, 3], concurrency=10)
     for n in range(40):
@@ -605,7 +562,7 @@ async def test_sends_are_concurrent_but_bounded(procs: Processes) -> None:
 
 async def test_10000_servers_due_in_one_minute_are_handed_over_within_5_seconds(procs: Processes) -> None:
     instant = utc(2026, 6, 1, 12)
-    clock = FakeClock(instant - timedelta(hours=1))
+    clock = ManualClock(instant - timedelta(hours=1))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: range(1, 120))  # the shipped glossary's size
     zones = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
@@ -644,7 +601,7 @@ async def test_10000_servers_due_in_one_minute_are_handed_over_within_5_seconds(
 async def test_run_sleeps_until_the_next_slot_wakes_on_setup_and_survives_errors(
     procs: Processes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     broken = {"yes": False}
 
@@ -688,7 +645,7 @@ async def test_run_sleeps_until_the_next_slot_wakes_on_setup_and_survives_errors
 
 # -- the known edge cases ---------------------------------------------------------------------------------------
 async def test_a_send_that_may_have_arrived_keeps_its_term_used(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 12))
+    clock = ManualClock(utc(2026, 5, 4, 12))
     poster = FakePoster(clock, gate=asyncio.Event())  # delivers, then the process dies before confirming
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await die_after_delivering(tod, poster)
@@ -712,7 +669,7 @@ def test_a_new_round_never_starts_with_the_term_given_last() -> None:
 
 
 async def test_a_new_time_zone_never_brings_a_second_post_within_a_day(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_BERLIN, 7, "09:00", "Europe/Berlin")
@@ -728,7 +685,7 @@ async def test_a_new_time_zone_never_brings_a_second_post_within_a_day(procs: Pr
 
 
 async def test_setup_on_another_channel_during_a_retry_moves_the_post_there(procs: Processes) -> None:
-    clock = FakeClock(utc(2026, 5, 4, 6))
+    clock = ManualClock(utc(2026, 5, 4, 6))
     poster = FakePoster(clock)
     tod = await procs.start(poster, lambda: [1, 2, 3])
     await tod.setup(G_UTC, 100, "09:00", "UTC")

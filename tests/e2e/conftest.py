@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.client import GlossaryBot
 from bot.services import Services
+from tests.clock import ManualClock
 from tests.conftest import SHIPPED
 from tests.emulator import Emulator
 from tests.emulator.harness import default_world, emulator, run_client
 
 __all__ = ["default_world", "emulator"]
-
-
-class StepClock:
-    """The bot's clock in tests: time moves only when the test says, and sleepers wake when it does."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._moved = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
-        moved, self._moved = self._moved, asyncio.Event()
-        moved.set()
-
-    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
-        while self._now < when and not wake.is_set():
-            waiters = {asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())}
-            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in pending:
-                waiter.cancel()
 
 
 @pytest.fixture
@@ -49,8 +26,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def clock() -> StepClock:
-    return StepClock(datetime(2026, 11, 28, 8, 58, tzinfo=UTC))
+def clock() -> ManualClock:
+    """The bot's clock (the emulator keeps real time, so its 3 s deadline still measures the bot)."""
+    return ManualClock(datetime(2026, 11, 28, 8, 58, tzinfo=UTC))
 
 
 class ErrorLog(logging.Handler):
@@ -66,7 +44,7 @@ class ErrorLog(logging.Handler):
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    emu: Emulator, db_path: Path, *, clock: StepClock | None = None, glossary: Path = SHIPPED
+    emu: Emulator, db_path: Path, *, clock: ManualClock | None = None, glossary: Path = SHIPPED
 ) -> AsyncIterator[GlossaryBot]:
     """Open the database, load the glossary and run the bot until the block ends (a full start and stop).
 
@@ -76,7 +54,7 @@ async def running_bot(
     loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
     for logger in loggers:
         logger.addHandler(errors)
-    services = await Services.open(db_path, glossary, clock or StepClock(datetime.now(UTC)))
+    services = await Services.open(db_path, glossary, clock or ManualClock(datetime.now(UTC)))
     try:
         bot = GlossaryBot(services)
         bot.error_log = errors  # type: ignore[attr-defined]
@@ -90,6 +68,6 @@ async def running_bot(
 
 
 @pytest.fixture
-async def bot(emulator: Emulator, default_world, db_path: Path, clock: StepClock) -> AsyncIterator[GlossaryBot]:
+async def bot(emulator: Emulator, default_world, db_path: Path, clock: ManualClock) -> AsyncIterator[GlossaryBot]:
     async with running_bot(emulator, db_path, clock=clock) as running:
         yield running

@@ -14,7 +14,8 @@ from bot import limits
 from bot.cards import DEFAULT_COLOR, color_for
 from bot.client import RESTARTING, GlossaryBot
 from bot.replies import Reply
-from tests.e2e.conftest import StepClock, running_bot
+from tests.clock import ManualClock
+from tests.e2e.conftest import running_bot
 from tests.emulator import Emulator
 from tests.emulator.harness import DefaultWorld
 
@@ -135,7 +136,7 @@ async def test_a_write_lock_held_by_another_process_never_delays_an_answer(
 
 
 async def test_reloads_lookups_and_ticks_at_once(
-    emulator: Emulator, default_world: DefaultWorld, db_path: Path, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, db_path: Path, clock: ManualClock
 ) -> None:
     w = default_world
     async with running_bot(emulator, db_path, clock=clock) as bot:

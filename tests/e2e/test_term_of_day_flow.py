@@ -11,7 +11,8 @@ import pytest
 from bot.client import GlossaryBot
 from bot.poster import DiscordPoster
 from bot.tod.service import TickReport
-from tests.e2e.conftest import StepClock, running_bot
+from tests.clock import ManualClock
+from tests.e2e.conftest import running_bot
 from tests.emulator import Emulator, Permission
 from tests.emulator.harness import DefaultWorld
 
@@ -33,13 +34,13 @@ async def setup_at_nine(emulator: Emulator, w: DefaultWorld, **extra: str) -> st
 
 
 @pytest.fixture
-async def tod_bot(emulator: Emulator, default_world, db_path: Path, clock: StepClock) -> AsyncIterator[GlossaryBot]:
+async def tod_bot(emulator: Emulator, default_world, db_path: Path, clock: ManualClock) -> AsyncIterator[GlossaryBot]:
     async with running_bot(emulator, db_path, clock=clock) as bot:
         yield bot
 
 
 async def test_setup_then_the_post_arrives_at_the_minute(
-    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: ManualClock
 ) -> None:
     w = default_world
     text = await setup_at_nine(emulator, w)
@@ -99,7 +100,7 @@ async def test_setup_is_refused_without_manage_server_and_for_bad_input(
 
 
 async def test_no_second_post_after_a_restart_the_same_day_and_catch_up_after_downtime(
-    emulator: Emulator, default_world: DefaultWorld, db_path: Path, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, db_path: Path, clock: ManualClock
 ) -> None:
     w = default_world
     async with running_bot(emulator, db_path, clock=clock):
@@ -127,7 +128,7 @@ async def test_no_second_post_after_a_restart_the_same_day_and_catch_up_after_do
 
 
 async def test_lost_permission_disables_the_schedule_with_the_reason(
-    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: ManualClock
 ) -> None:
     w = default_world
     await setup_at_nine(emulator, w)
@@ -149,7 +150,7 @@ async def test_lost_permission_disables_the_schedule_with_the_reason(
 
 
 async def test_deleted_channel_disables_and_stop_keeps_history(
-    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: ManualClock
 ) -> None:
     w = default_world
     await setup_at_nine(emulator, w)
@@ -166,7 +167,7 @@ async def test_deleted_channel_disables_and_stop_keeps_history(
 
 
 async def test_announcement_channel_and_timezone(
-    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: StepClock
+    emulator: Emulator, default_world: DefaultWorld, tod_bot: GlossaryBot, clock: ManualClock
 ) -> None:
     w = default_world
     options = {"channel": w.announcements.id, "time": "10:00", "timezone": "Europe/Berlin"}

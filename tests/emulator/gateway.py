@@ -130,6 +130,8 @@ class GatewayConnection:
         self.zombie = False
         self.closing = False
         self.gateway_initiated_close = False
+        # The close code the gateway sent, if it closed the connection (the client only echoes it).
+        self.sent_close_code: int | None = None
         self.frames_sent = 0
         self._queue: asyncio.Queue[Json] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name=f"emulator-gateway-writer-{self.id}")
@@ -183,6 +185,7 @@ class GatewayConnection:
 
     async def close(self, code: int, message: str = "") -> None:
         """Close with a close frame carrying ``code`` (the client sees it as ``close_code``)."""
+        self.sent_close_code = code
         self.detach()
         if not self.ws.closed:
             with contextlib.suppress(Exception):
@@ -275,7 +278,7 @@ class Gateway:
                 await conn.close(CLOSE_INVALID_API_VERSION, "Invalid API version.")
                 return ws
             if encoding != "json" or compress_mode not in (None, "zlib-stream"):
-                emu.violation(
+                emu.rules.violation(
                     "gateway_unsupported", f"encoding={encoding!r} compress={compress_mode!r} is not emulated"
                 )
                 await conn.close(CLOSE_DECODE_ERROR, "Unsupported encoding or compression.")
@@ -292,14 +295,16 @@ class Gateway:
         finally:
             conn.detach()
             session = conn.session
-            code = ws.close_code
-            if session is not None and code in (1000, 1001) and not conn.gateway_initiated_close:
+            by_gateway = conn.sent_close_code is not None
+            code = conn.sent_close_code if by_gateway else ws.close_code
+            if session is not None and code in (1000, 1001) and not by_gateway and not conn.gateway_initiated_close:
                 # docs: Gateway > Disconnecting — a client closing with 1000/1001 ends its session.
                 session.invalidated = True
             emu.events.record(
                 "gateway_disconnect",
                 conn=conn.id,
                 code=code,
+                by="gateway" if by_gateway else "client",
                 shard=session.shard_id if session else None,
                 session_id=session.session_id if session else None,
             )
@@ -352,45 +357,51 @@ class Gateway:
         else:
             await conn.close(CLOSE_UNKNOWN_OPCODE, "Unknown opcode.")
 
-    async def _identify(self, conn: GatewayConnection, d: Json) -> None:
+    def _identify_refusal(self, d: Json) -> tuple[int, str, Json] | None:
+        """Why Discord would refuse this IDENTIFY: (close code, message, event data), or None if it is fine."""
         emu = self.emu
-        world = emu.world
-        if conn.session is not None:
-            await conn.close(CLOSE_ALREADY_AUTHENTICATED, "Already authenticated.")
-            return
         if d.get("token") != emu.token:
-            emu.events.record("identify", conn=conn.id, ok=False, reason="authentication failed")
-            await conn.close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
-            return
+            return CLOSE_AUTHENTICATION_FAILED, "Authentication failed.", {"reason": "authentication failed"}
         shard = d.get("shard") or [0, 1]
         try:
             shard_id, shard_count = int(shard[0]), int(shard[1])
         except (TypeError, ValueError, IndexError):
             shard_id, shard_count = -1, 0
         if shard_count < 1 or not 0 <= shard_id < shard_count:
-            emu.events.record("identify", conn=conn.id, ok=False, reason="invalid shard", shard=shard)
-            await conn.close(CLOSE_INVALID_SHARD, "Invalid shard.")
-            return
+            return CLOSE_INVALID_SHARD, "Invalid shard.", {"reason": "invalid shard", "shard": shard}
         if shard_count < emu.min_shard_count:
-            await conn.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")
-            return
+            return CLOSE_SHARDING_REQUIRED, "Sharding required.", {"reason": "sharding required"}
         intents = d.get("intents")
         if not isinstance(intents, int) or intents < 0 or intents & ~ALL_INTENTS:
-            emu.events.record("identify", conn=conn.id, ok=False, reason="invalid intents", intents=intents)
-            await conn.close(CLOSE_INVALID_INTENTS, "Invalid intent(s).")
-            return
-        app = world.application
+            return CLOSE_INVALID_INTENTS, "Invalid intent(s).", {"reason": "invalid intents", "intents": intents}
+        app = emu.world.application
         flags = app.flags if app is not None else 0
-        for intent, allowing in _PRIVILEGED.items():
-            if intents & intent and not flags & allowing:
-                emu.events.record("identify", conn=conn.id, ok=False, reason="disallowed intents", intents=intents)
-                await conn.close(CLOSE_DISALLOWED_INTENTS, "Disallowed intent(s).")
-                return
+        if any(intents & intent and not flags & allowing for intent, allowing in _PRIVILEGED.items()):
+            return (
+                CLOSE_DISALLOWED_INTENTS,
+                "Disallowed intent(s).",
+                {"reason": "disallowed intents", "intents": intents},
+            )
+        return None
+
+    async def _identify(self, conn: GatewayConnection, d: Json) -> None:
+        emu = self.emu
+        if conn.session is not None:
+            await conn.close(CLOSE_ALREADY_AUTHENTICATED, "Already authenticated.")
+            return
+        refusal = self._identify_refusal(d)
+        if refusal is not None:
+            code, message, data = refusal
+            emu.events.record("identify", conn=conn.id, ok=False, **data)
+            await conn.close(code, message)
+            return
+        shard = d.get("shard") or [0, 1]
+        shard_id, shard_count = int(shard[0]), int(shard[1])
         session = GatewaySession(
             session_id=secrets.token_hex(16),
             shard_id=shard_id,
             shard_count=shard_count,
-            intents=intents,
+            intents=d["intents"],
             identify={k: v for k, v in d.items() if k != "token"},
         )
         self.sessions[session.session_id] = session
@@ -402,14 +413,20 @@ class Gateway:
             ok=True,
             shard=shard_id,
             shard_count=shard_count,
-            intents=intents,
+            intents=session.intents,
             session_id=session.session_id,
             properties=d.get("properties"),
             presence=d.get("presence"),
         )
-        guilds = [g for g in world.guilds.values() if session.covers_guild(g.id)]
+        self._send_ready(conn, session, with_shard="shard" in d)
+
+    def _send_ready(self, conn: GatewayConnection, session: GatewaySession, *, with_shard: bool) -> None:
+        """READY, then a GUILD_CREATE per guild of the session's shard (docs: Topics > Gateway Events > Ready)."""
+        emu = self.emu
+        world = emu.world
+        app = world.application
         bot = world.bot
-        # docs: Topics > Gateway Events > Ready
+        guilds = [g for g in world.guilds.values() if session.covers_guild(g.id)]
         ready: Json = {
             "v": 10,
             "user": {**bot.payload(), "verified": True, "mfa_enabled": False, "email": None},
@@ -417,7 +434,7 @@ class Gateway:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": emu.resume_gateway_url,
-            "application": {"id": str(app.id if app else bot.id), "flags": flags},
+            "application": {"id": str(app.id if app else bot.id), "flags": app.flags if app else 0},
             "private_channels": [],
             "presences": [],
             "relationships": [],
@@ -426,16 +443,17 @@ class Gateway:
             "geo_ordered_rtc_regions": [],
             "_trace": ['["emulator"]'],
         }
-        if "shard" in d:
-            ready["shard"] = [shard_id, shard_count]
+        if with_shard:
+            ready["shard"] = [session.shard_id, session.shard_count]
         session.push("READY", ready)
         emu.events.record(
-            "ready", conn=conn.id, shard=shard_id, session_id=session.session_id, guilds=[g.id for g in guilds]
+            "ready", conn=conn.id, shard=session.shard_id, session_id=session.session_id, guilds=[g.id for g in guilds]
         )
-        all_members = bool(intents & INTENT_GUILD_MEMBERS)
+        if not session.intents & INTENT_GUILDS:
+            return
+        all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
         for guild in guilds:
-            if intents & INTENT_GUILDS:
-                session.push("GUILD_CREATE", guild.payload(bot_user_id=bot.id, all_members=all_members))
+            session.push("GUILD_CREATE", guild.payload(bot_user_id=bot.id, all_members=all_members))
 
     async def _resume(self, conn: GatewayConnection, d: Json) -> None:
         emu = self.emu

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import pytest_asyncio
 
-from .clock import ManualClock
+from ..clock import ManualClock
 from .events import ClientCrashed
 from .model import GUILD_ANNOUNCEMENT, Application, Channel, Guild, Role, User
 from .permissions import DEFAULT_BOT_PERMISSIONS, Permission

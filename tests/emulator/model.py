@@ -29,6 +29,7 @@ DM = 1
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
 GUILD_ANNOUNCEMENT = 5
+PUBLIC_THREAD = 11
 
 # docs: Resources > Message > Message Flags
 FLAG_EPHEMERAL = 1 << 6
@@ -161,7 +162,7 @@ class Overwrite:
 
 @dataclass
 class Channel:
-    """A guild text/announcement/category channel or a DM channel."""
+    """A guild text/announcement/category channel, a public thread under one, or a DM channel."""
 
     id: int
     type: int
@@ -176,14 +177,54 @@ class Channel:
     last_message_id: int | None = None
     recipients: list[User] = field(default_factory=list)
     deleted: bool = False
+    # Threads only (parent_id is the text channel): who started it, and its thread_metadata.
+    owner_id: int | None = None
+    archived: bool = False
+    locked: bool = False
+    auto_archive_duration: int = 1440
+    created_at: str = field(default_factory=iso_timestamp)
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether this is a thread (its permissions are its parent's)."""
+        return self.type == PUBLIC_THREAD
 
     @property
     def mention(self) -> str:
         """The ``<#id>`` form."""
         return f"<#{self.id}>"
 
+    def _thread_payload(self) -> Json:
+        """docs: Resources > Channel > Channel Object, for a thread (with Thread Metadata)."""
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "parent_id": _opt_str(self.parent_id),
+            "owner_id": _opt_str(self.owner_id),
+            "name": self.name,
+            "last_message_id": _opt_str(self.last_message_id),
+            "rate_limit_per_user": self.rate_limit_per_user,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": self.archived,
+                "auto_archive_duration": self.auto_archive_duration,
+                "archive_timestamp": self.created_at,
+                "locked": self.locked,
+                "create_timestamp": self.created_at,
+            },
+        }
+
     def payload(self, *, permissions: int | None = None) -> Json:
         """docs: Resources > Channel > Channel Object (``permissions`` only inside interactions)."""
+        if self.is_thread:
+            data = self._thread_payload()
+            if permissions is not None:
+                data["permissions"] = str(permissions)
+            return data
         if self.type == DM:
             return {
                 "id": str(self.id),
@@ -238,8 +279,12 @@ class Guild:
         return self.roles[self.id]
 
     def live_channels(self) -> list[Channel]:
-        """Channels that have not been deleted."""
-        return [c for c in self.channels.values() if not c.deleted]
+        """Channels (not threads) that have not been deleted."""
+        return [c for c in self.channels.values() if not c.deleted and not c.is_thread]
+
+    def active_threads(self) -> list[Channel]:
+        """Threads that are neither deleted nor archived (GUILD_CREATE lists them)."""
+        return [c for c in self.channels.values() if c.is_thread and not c.deleted and not c.archived]
 
     def payload(self, *, bot_user_id: int, all_members: bool) -> Json:
         """GUILD_CREATE body: docs: Topics > Gateway Events > Guild Create (guild object + extra fields).
@@ -292,7 +337,7 @@ class Guild:
             "voice_states": [],
             "members": members,
             "channels": [c.payload() for c in self.live_channels()],
-            "threads": [],
+            "threads": [t.payload() for t in self.active_threads()],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -656,13 +701,29 @@ class World:
             type=type,
             name=name,
             guild_id=guild.id,
-            position=len(guild.channels),
+            position=len([c for c in guild.channels.values() if not c.is_thread]),
             topic=topic,
             parent_id=parent.id if parent else None,
         )
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
+
+    def add_thread(self, parent: Channel, name: str, *, owner: User | None = None) -> Channel:
+        """Start a public thread under a text or announcement channel (``owner`` defaults to the bot)."""
+        if parent.guild_id is None or parent.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
+            raise ValueError(f"threads start under a guild text or announcement channel, not {parent.name!r}")
+        thread = Channel(
+            id=self.new_id(),
+            type=PUBLIC_THREAD,
+            name=name,
+            guild_id=parent.guild_id,
+            parent_id=parent.id,
+            owner_id=(owner or self.bot).id,
+        )
+        self.guilds[parent.guild_id].channels[thread.id] = thread
+        self.channels[thread.id] = thread
+        return thread
 
     def add_member(self, guild: Guild, user: User, roles: list[Role] | tuple[Role, ...] = ()) -> Member:
         """Add ``user`` to ``guild`` with ``roles`` (@everyone is implicit, as in Discord)."""
@@ -756,7 +817,12 @@ class World:
         return perms
 
     def channel_permissions(self, channel: Channel, user_id: int) -> int:
-        """Permissions of ``user_id`` in ``channel`` after overwrites (0 if they cannot view it)."""
+        """Permissions of ``user_id`` in ``channel`` after overwrites (0 if they cannot view it).
+
+        A thread has its parent channel's permissions (docs: Topics > Threads > Permissions).
+        """
+        if channel.is_thread and channel.parent_id is not None:
+            return self.channel_permissions(self.channels[channel.parent_id], user_id)
         if channel.type == DM:
             return int(
                 Permission.VIEW_CHANNEL

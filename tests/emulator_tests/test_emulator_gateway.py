@@ -74,6 +74,25 @@ async def test_resumable_close_code_resumes_and_timed_out_session_reidentifies(
     assert (await emulator.wait_for("identify", since=mark))["ok"]
 
 
+@pytest.mark.parametrize("code", [4007, 4009])
+async def test_invalid_seq_and_timed_out_sessions_cannot_be_resumed(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot, code: int
+) -> None:
+    first = await emulator.wait_for("identify")
+    mark = emulator.mark()
+    assert await emulator.close_gateway(code) == 1
+    assert emulator.gateway.sessions[first["session_id"]].invalidated  # ended with the close, not later
+    closed = await emulator.wait_for("gateway_disconnect", since=mark)
+    assert closed["code"] == code and closed["by"] == "gateway"
+    # discord.py tries to resume (both codes are "reconnect" to it); Discord answers op 9, so it identifies.
+    refused = await emulator.wait_for("resume", since=mark)
+    assert not refused["ok"] and refused["session_id"] == first["session_id"]
+    second = await emulator.wait_for("identify", since=mark)
+    assert second["ok"] and second["session_id"] != first["session_id"]
+    ix = emulator.slash(default_world.guild, default_world.alice, "define", {"term": "agent"})
+    assert (await ix.response()).embed["title"] == "agent"  # type: ignore[index]
+
+
 async def test_heartbeat_silence_makes_the_client_reconnect(default_world: DefaultWorld) -> None:
     async with Emulator(heartbeat_interval=0.2) as emu:
         w = seed_default_world(emu)

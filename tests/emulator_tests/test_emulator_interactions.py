@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import discord
 import pytest
 
-from tests.emulator import CommandUnavailable, Emulator, Permission
-from tests.emulator.harness import DefaultWorld
+from tests.emulator import ClientCrashed, CommandUnavailable, Emulator, Permission, Routes
+from tests.emulator.harness import DefaultWorld, run_client
 from tests.emulator_tests.tinybot import TinyBot
 
 
@@ -65,6 +66,27 @@ async def test_button_click_edits_message(emulator: Emulator, default_world: Def
         emulator.click(message, "counter:dec", w.alice)
 
 
+async def test_raw_click_on_a_custom_id_the_message_does_not_have(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    message = await emulator.slash(w.guild, w.alice, "counter").message()
+    forged = "gb:t:9999999999999999999"  # a stale or forged button with a 19-digit id
+    with pytest.raises(LookupError):
+        emulator.click(message, forged, w.alice)
+    ix = emulator.raw_click(message, forged, w.alice)
+    assert ix.payload["data"] == {"custom_id": forged, "component_type": 2}
+    assert ix.payload["message"]["id"] == str(message.id) and ix.payload["type"] == 3
+    await emulator.settle()  # discord.py has parsed it and found no view item for that custom_id
+    emulator.advance(emulator.interaction_timeout + 0.1)
+    assert ix.callbacks == [] and emulator.unanswered() == [ix.record]  # the user sees "interaction failed"
+    # On a custom_id the message does have, a raw click is an ordinary click.
+    real = emulator.raw_click(message, "counter:inc", w.alice)
+    assert (await real.response()).content == "Count: 1"
+    picked = emulator.raw_click(message, "pick", w.alice, component_type=3, values=["not-an-option"])
+    assert picked.payload["data"] == {"custom_id": "pick", "component_type": 3, "values": ["not-an-option"]}
+
+
 async def test_defer_then_followups(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:
     w = default_world
     ix = emulator.slash(w.guild, w.alice, "slow", {"term": "rag"})
@@ -82,6 +104,49 @@ async def test_defer_then_followups(emulator: Emulator, default_world: DefaultWo
     assert (await private.response()).ephemeral
     filled, _ = await private.followups(2)
     assert filled.ephemeral and filled.embed["title"] == "llm"  # type: ignore[index]
+
+
+async def test_every_answer_is_recorded_per_interaction(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    mark = emulator.mark()
+    define = emulator.slash(w.guild, w.alice, "define", {"term": "llm"})
+    assert (await define.response()).type == 4
+    assert [(type(a).__name__, a.type) for a in define.answers] == [("Callback", 4)]  # type: ignore[union-attr]
+    emulator.assert_answered_once(since=mark)
+
+    slow = emulator.slash(w.guild, w.alice, "slow", {"term": "rag"})
+    first, second = await slow.followups(2)
+    assert slow.answers[0] == slow.record.responses[0] and slow.answers[0].type == 5  # type: ignore[union-attr]
+    assert [(a.message_id, a.filled_deferred) for a in slow.record.followups] == [(first.id, True), (second.id, False)]
+    with pytest.raises(AssertionError, match=r"interaction \d+ \(slow\): 1 followup\(s\) beyond the answer"):
+        emulator.assert_answered_once(since=mark)
+
+    mark = emulator.mark()
+    twice = emulator.slash(w.guild, w.alice, "twice")
+    await emulator.wait_for("violation", lambda e: e["interaction_id"] == twice.id)
+    assert [c.status for c in twice.record.refused] == [400] and len(twice.answers) == 1
+    with pytest.raises(AssertionError, match=r"1 refused callback attempt\(s\): type 4 got 400"):
+        emulator.assert_answered_once(since=mark)
+    emulator.clear_violations()
+
+    mark = emulator.mark()
+    waiting = emulator.slash(w.guild, w.alice, "wait", {"name": "later"})
+    with pytest.raises(AssertionError, match="no answer"):
+        emulator.assert_answered_once(since=mark)
+    bot.gate("later").set()
+    await waiting.response()
+    emulator.assert_answered_once(since=mark)
+
+    # Deferred, then the followup that should fill it is refused: the user is left with "thinking".
+    mark = emulator.mark()
+    emulator.forbid("POST", Routes.FOLLOWUP, times=1)
+    stuck = emulator.slash(w.guild, w.alice, "slow", {"term": "agent"})
+    await emulator.wait_for("request", lambda e: e["route"] == Routes.FOLLOWUP and e["status"] == 403, since=mark)
+    with pytest.raises(AssertionError, match=r"deferred, then never filled"):
+        emulator.assert_answered_once(since=mark)
+    assert stuck.record.followups == [] and stuck.original is not None and stuck.original.loading
 
 
 async def test_message_context_menu_and_modal(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:
@@ -102,6 +167,44 @@ async def test_message_context_menu_and_modal(emulator: Emulator, default_world:
     assert modal["title"] == "Suggest a term"
     submitted = emulator.submit_modal(suggest, {"suggest:term": "MoE", "suggest:meaning": "Mixture of experts"})
     assert (await submitted.response()).content == "Thanks for suggesting MoE: Mixture of experts"
+
+
+async def test_tweaked_payload_is_what_discord_py_parses(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    plain = await emulator.slash(w.guild, w.alice, "perms").response()
+    alice_perms = emulator.world.channel_permissions(w.general, w.alice.id)
+    assert plain.content == f"permissions={alice_perms} locale=en-US"
+
+    def odd(payload: dict[str, Any]) -> None:
+        payload["member"]["permissions"] = str(int(Permission.ADMINISTRATOR))
+        payload["locale"] = "xx-YY"  # a locale discord.py does not know
+
+    ix = emulator.slash(w.guild, w.alice, "perms", tweak=odd)
+    assert ix.payload["member"]["permissions"] == "8"  # the record holds what was sent
+    sent = await emulator.wait_for(
+        "dispatch", lambda e: e["event"] == "INTERACTION_CREATE" and e["data"]["id"] == str(ix.id)
+    )
+    assert sent["data"]["locale"] == "xx-YY"
+    assert (await ix.response()).content == "permissions=8 locale=xx-YY"
+    # A tweak may also return a new payload instead of changing it in place.
+    replaced = emulator.slash(w.guild, w.alice, "perms", tweak=lambda p: {**p, "locale": "de"})
+    assert (await replaced.response()).content == f"permissions={alice_perms} locale=de"
+
+
+async def test_malformed_member_permissions_kill_discord_py(emulator: Emulator, default_world: DefaultWorld) -> None:
+    """discord.py parses ``member.permissions`` with int() inside the gateway reader: a bad value ends the client."""
+
+    def malformed(payload: dict[str, Any]) -> None:
+        payload["member"]["permissions"] = "all of them"
+
+    with pytest.raises(ValueError, match="all of them"):
+        async with run_client(emulator, TinyBot()):
+            ix = emulator.slash(default_world.guild, default_world.alice, "define", {"term": "llm"}, tweak=malformed)
+            with pytest.raises(ClientCrashed):
+                await emulator.wait_for("callback", lambda e: e["interaction_id"] == ix.id, timeout=10)
+    assert ix.callbacks == []
 
 
 async def test_channel_option_resolved(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:
@@ -143,6 +246,7 @@ async def test_late_answer_is_a_violation(emulator: Emulator, default_world: Def
     bot.gate("late").set()
     rejected = await emulator.wait_for("callback", lambda e: e["interaction_id"] == ix.id)
     assert not rejected["accepted"] and rejected["status"] == 404
+    assert rejected["callback"].error == {"message": "Unknown interaction", "code": 10062}
     error = await asyncio.wait_for(bot.next_error(), 5)
     assert isinstance(error, discord.NotFound) and error.code == 10062
     assert [v.kind for v in emulator.violations] == ["late_response"]

@@ -50,6 +50,8 @@ async def test_command_sync_is_stored(emulator: Emulator, default_world: Default
     assert set(sync["names"]) == {
         "define",
         "lookup",
+        "where",
+        "perms",
         "counter",
         "slow",
         "draft",

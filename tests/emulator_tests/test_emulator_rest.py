@@ -47,6 +47,47 @@ async def test_rate_limits_on_channel_messages(emulator: Emulator, default_world
     assert info.value.status == 429
 
 
+async def test_html_429_from_a_proxy_is_text_not_json(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    channel = _text_channel(bot, default_world.general.id)
+    page = "<html><head><title>429 Too Many Requests</title></head><body>slow down</body></html>"
+    proxy = emulator.inject("POST", Routes.MESSAGES, status=429, body=page, content_type="text/html")
+    with pytest.raises(discord.HTTPException) as info:
+        await channel.send("through a proxy")
+    # discord.py got text, not JSON: no Discord error code, the page as the error text.
+    assert info.value.status == 429 and info.value.code == 0 and info.value.text == page
+    logged = emulator.requests("POST", Routes.MESSAGES)[-1]
+    assert logged["content_type"] == "text/html" and logged["response"] == page
+    assert proxy.hits == 1 and emulator.channel_messages(default_world.general) == []
+    # The same page with Discord's Via header: still text, still refused rather than retried.
+    emulator.inject(
+        "POST", Routes.MESSAGES, status=429, body=page.encode(), content_type="text/html", headers={"Via": "1.1 google"}
+    )
+    with pytest.raises(discord.HTTPException) as again:
+        await channel.send("through a proxy, again")
+    assert again.value.text == page
+
+
+async def test_429_without_retry_after(emulator: Emulator, default_world: DefaultWorld, bot: TinyBot) -> None:
+    channel = _text_channel(bot, default_world.general.id)
+    # No Retry-After header: discord.py reads the body's retry_after, waits and retries.
+    headerless = emulator.rate_limit("POST", Routes.MESSAGES, retry_after=0.1, header_retry_after=False)
+    sent = await channel.send("after a header-less 429")
+    assert headerless.hits == 1 and sent.content == "after a header-less 429"
+    assert "Retry-After" not in headerless.headers and headerless.headers["Via"]
+    limited = emulator.requests("POST", Routes.MESSAGES)[0]
+    assert limited["status"] == 429 and limited["response"]["retry_after"] == 0.1
+    # No retry_after in the body: discord.py indexes data["retry_after"] and fails with a bare KeyError
+    # (not an HTTPException), which a bot catching only discord.HTTPException would not expect.
+    bodyless = emulator.rate_limit("POST", Routes.MESSAGES, body_retry_after=False, header_retry_after=False)
+    with pytest.raises(KeyError, match="retry_after"):
+        await channel.send("after a bare 429")
+    bare = emulator.requests("POST", Routes.MESSAGES)[-1]
+    assert bodyless.hits == 1 and bare["status"] == 429 and "retry_after" not in bare["response"]
+    assert [m.content for m in emulator.channel_messages(default_world.general)] == ["after a header-less 429"]
+
+
 async def test_injected_403_and_404_for_chosen_routes(
     emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
 ) -> None:

@@ -85,7 +85,13 @@ class TinyBot(discord.AutoShardedClient):
         return self.gates.setdefault(name, asyncio.Event())
 
     def _add_commands(self) -> None:
-        tree = self.tree
+        self._add_answers(self.tree)
+        self._add_deferred_and_components(self.tree)
+        self._add_gated_and_broken(self.tree)
+        self._add_modal_and_menu(self.tree)
+
+    def _add_answers(self, tree: app_commands.CommandTree[Any]) -> None:
+        """Plain answers: an embed, autocomplete, where and what the interaction was."""
 
         @tree.command(description="Define a glossary term")
         @app_commands.describe(term="The term to define")
@@ -110,6 +116,23 @@ class TinyBot(discord.AutoShardedClient):
         async def lookup_complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=f"term {i}", value=str(i)) for i in range(int(current or 0))]
 
+        @tree.command(description="Where discord.py thinks the interaction happened")
+        async def where(interaction: discord.Interaction) -> None:
+            channel = interaction.channel
+            assert channel is not None and interaction.guild is not None
+            cached = interaction.guild.get_channel_or_thread(channel.id) is not None
+            parent = getattr(channel, "parent_id", None)
+            text = f"{type(channel).__name__} {channel.id} parent={parent} cached={cached}"
+            await interaction.response.send_message(text, ephemeral=True)
+
+        @tree.command(description="What discord.py made of the interaction: permissions, locale")
+        async def perms(interaction: discord.Interaction) -> None:
+            text = f"permissions={interaction.permissions.value} locale={interaction.locale.value}"
+            await interaction.response.send_message(text, ephemeral=True)
+
+    def _add_deferred_and_components(self, tree: app_commands.CommandTree[Any]) -> None:
+        """A button view, defer + followups, work on @original."""
+
         @tree.command(description="A counter with a button")
         async def counter(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Count: 0", view=CounterView())
@@ -129,6 +152,9 @@ class TinyBot(discord.AutoShardedClient):
             original = await interaction.original_response()
             await interaction.edit_original_response(content=f"{original.content} -> final")
             await note.delete()
+
+    def _add_gated_and_broken(self, tree: app_commands.CommandTree[Any]) -> None:
+        """Answers the test times, and deliberately broken answers the emulator must catch."""
 
         @tree.command(description="Answers only when the test opens the gate")
         async def wait(interaction: discord.Interaction, name: str) -> None:
@@ -168,6 +194,9 @@ class TinyBot(discord.AutoShardedClient):
                 await interaction.response.send_message(f"cannot post: {exc.code}", ephemeral=True)
                 return
             await interaction.response.send_message(f"posted in {channel.mention}", ephemeral=True)
+
+    def _add_modal_and_menu(self, tree: app_commands.CommandTree[Any]) -> None:
+        """A modal and a message context menu."""
 
         @tree.command(description="Suggest a term through a modal")
         async def suggest(interaction: discord.Interaction) -> None:
