@@ -23,7 +23,7 @@ from dotenv import load_dotenv
 from bot import cli, logs
 from bot.client import GlossaryBot
 from bot.database import DatabaseError
-from bot.loader import GlossaryError
+from bot.problems import GlossaryError
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.tod.ports import SystemClock
@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sync", help="register the slash commands with Discord (globally, or in DEV_GUILD_ID)")
     check = sub.add_parser("check", help="validate a glossary and print a summary")
     check.add_argument("path", nargs="?", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too (for a glossary's own CI)")
     card = sub.add_parser("card", help="print a term's card")
     card.add_argument("term")
     card.add_argument("--glossary", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
@@ -134,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     logs.configure(settings.log_level if needs_token else "WARNING", settings.token)
     if command == "check":
-        return cli.check(args.path or settings.glossary_path)
+        return cli.check(args.path or settings.glossary_path, strict=args.strict)
     if command == "import":
         return cli.import_files(args.pages, args.output)
     if command == "card":

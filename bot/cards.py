@@ -1,24 +1,28 @@
 """Definition cards, rendered to Discord's embed JSON without importing discord.py.
 
-Rendering is pure so it can be tested exhaustively (a hypothesis test feeds it arbitrary entries) and reused by
-the CLI (``python -m bot card``). Every limit comes from ``bot.limits``; text that would exceed one is cut at
-a word boundary and ends with "…", and the parts that were cut are reported so the validator can refuse
-entries that would lose text.
+A card is laid out as :class:`Part` s (title, description, fields, footer), each with Discord's limit for it,
+then fitted into the 6000 characters an embed may hold in all. Text that is too long is cut at a paragraph or
+a sentence (a word at worst) and ends with "…" and, where the entry has one, a link to read the rest. The
+loader asks :func:`overflows` which parts of an entry would be cut, to warn the operator.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot import limits
-from bot.model import Card, Link
-from bot.text import ELLIPSIS, shorten
+from bot.model import Card, Entry, Link
+from bot.text import ELLIPSIS, fit, shorten
 
 # Discord-friendly colors, picked per category by a stable hash so a category keeps its color across restarts.
 PALETTE = (0x5865F2, 0x57F287, 0xFEE75C, 0xEB459E, 0xED4245, 0x3BA55C, 0xFAA61A, 0x9B59B6, 0x1ABC9C, 0xE67E22)
 DEFAULT_COLOR = 0x5865F2
+NO_DEFINITION = "*No definition in this glossary yet.*"
+HEADING_ROOM = 40  # "Term of the day · 28 September": the longest heading a card gets
+FOOTER_SEPARATOR = " · "
 
 
 def color_for(category: str) -> int:
@@ -28,29 +32,16 @@ def color_for(category: str) -> int:
     return PALETTE[zlib.crc32(category.strip().casefold().encode()) % len(PALETTE)]
 
 
-@dataclass(slots=True)
-class _Budget:
-    """What is left of the 6000 characters all text in an embed may use."""
-
-    left: int = limits.EMBED_TOTAL
-    cut: list[str] = field(default_factory=list)
-
-    def take(self, label: str, text: str, limit: int) -> str:
-        room = min(limit, self.left)
-        out = shorten(text, room)
-        if len(out) < len(text.strip()):
-            self.cut.append(label)
-        self.left -= len(out)
-        return out
-
-
 @dataclass(frozen=True, slots=True)
-class RenderedCard:
-    """The embed payload, the related-term buttons as (term id, label) and what had to be cut."""
+class Part:
+    """One piece of a card's text: which entry key it comes from, what it is called, and its own limit."""
 
-    embed: dict[str, Any]
-    buttons: tuple[tuple[int, str], ...]
-    cut: tuple[str, ...]
+    key: str  # the glossary key it comes from ("definition", "faq", ...), to locate warnings
+    label: str  # for messages to the operator ("FAQ 2", "section 'Problem it addresses'")
+    name: str  # the field's title on the card; "" for the title, description and footer
+    text: str
+    limit: int
+    linkable: bool = False  # may end with a "read more" link
 
 
 def link_markdown(link: Link) -> str:
@@ -68,51 +59,114 @@ def aliases_line(aliases: tuple[str, ...]) -> str:
     return f"*Also known as: {', '.join(aliases)}*" if aliases else ""
 
 
-def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
-    """Render ``card`` as an embed dict plus buttons; ``heading`` (e.g. "Term of the day · 28 November") goes above."""
-    entry = card.entry
-    budget = _Budget()
-    footer_text = glossary_name + (f" · {entry.category}" if entry.category else "")
-    footer = budget.take("footer", footer_text, limits.EMBED_FOOTER) if footer_text.strip() else ""
-    embed: dict[str, Any] = {"type": "rich", "color": color_for(entry.category)}
-    if heading.strip():
-        embed["author"] = {"name": budget.take("heading", heading, limits.EMBED_AUTHOR)}
-    embed["title"] = budget.take("term", entry.term, limits.EMBED_TITLE) or "?"
-    description = "\n\n".join(p for p in (aliases_line(entry.aliases), entry.definition.strip()) if p)
-    embed["description"] = budget.take("definition", description, limits.EMBED_DESCRIPTION) or ELLIPSIS
-    if footer:
-        embed["footer"] = {"text": footer}
+def footer_text(entry: Entry, glossary_name: str) -> str:
+    parts = (entry.glossary or glossary_name, entry.category, entry.attribution)
+    return FOOTER_SEPARATOR.join(p for p in parts if p.strip())
 
-    fields: list[dict[str, Any]] = []
-    wanted: list[tuple[str, str, str]] = []  # (label for reports, field name, value)
+
+def _fields(entry: Entry) -> Iterator[Part]:
+    value = limits.EMBED_FIELD_VALUE
     if entry.example.strip():
-        wanted.append(("example", "Example", entry.example))
+        yield Part("example", "the example", "Example", entry.example, value, True)
     if entry.why_it_matters.strip():
-        wanted.append(("why_it_matters", "Why it matters", entry.why_it_matters))
+        yield Part("why_it_matters", "why it matters", "Why it matters", entry.why_it_matters, value, True)
     for number, item in enumerate(entry.faq, 1):
-        wanted.append((f"faq {number}", f"FAQ · {item.q.strip()}", item.a))
+        yield Part("faq", f"FAQ {number}", f"FAQ · {item.q.strip()}", item.a, value, True)
+    for section in entry.sections:
+        yield Part("sections", f"section '{section.title[:40]}'", section.title, section.text, value, True)
+    if entry.tags:
+        yield Part("tags", "the tags", "Tags", " · ".join(entry.tags), value)
     if entry.see_also_links:
-        wanted.append(("see_also_links", "Learn more", "\n".join(map(link_markdown, entry.see_also_links))))
-    for label, name, value in wanted:
-        if len(fields) == limits.EMBED_FIELDS or budget.left < 2:
-            budget.cut.append(label)
-            continue
-        # Keep room for at least a few characters of value after the name.
-        name_out = budget.take(f"{label} title", name, min(limits.EMBED_FIELD_NAME, max(1, budget.left // 2)))
-        value_out = budget.take(label, value, limits.EMBED_FIELD_VALUE) or ELLIPSIS
-        if budget.left < 0:  # the ellipsis stand-in can overdraw by one character
-            budget.left += len(value_out)
-            budget.cut.append(label)
-            continue
-        fields.append({"name": name_out or ELLIPSIS, "value": value_out, "inline": False})
-    embed["fields"] = fields
+        links = "\n".join(map(link_markdown, entry.see_also_links))
+        yield Part("see_also_links", "the links", "Learn more", links, value)
 
+
+def parts(entry: Entry, glossary_name: str, heading: str = "") -> list[Part]:
+    """The card's text, in the order it is given room: title, heading, footer, description, then fields."""
+    description = "\n\n".join(p for p in (aliases_line(entry.aliases), entry.definition.strip() or NO_DEFINITION) if p)
+    out = [Part("term", "the name", "", entry.term, limits.EMBED_TITLE)]
+    if heading.strip():
+        out.append(Part("", "the heading", "", heading, limits.EMBED_AUTHOR))
+    footer = footer_text(entry, glossary_name)
+    if footer:
+        out.append(Part("glossary", "the footer", "", footer, limits.EMBED_FOOTER))
+    out.append(Part("definition", "the definition", "", description, limits.EMBED_DESCRIPTION, True))
+    out += _fields(entry)
+    return out
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What is left of the 6000 characters all text in an embed may use, and what had to be cut."""
+
+    more: str  # " [more](url)" appended to cut text that may carry it, "" when the entry has no link
+    left: int = limits.EMBED_TOTAL
+    cut: list[Part] = field(default_factory=list)
+
+    def take(self, part: Part, text: str, limit: int) -> str:
+        room = min(limit, self.left)
+        out = fit(text, room, self.more if part.linkable else "")
+        if len(out) < len(text.strip()):
+            self.cut.append(part)
+        self.left -= len(out)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCard:
+    """The embed payload, the related-term buttons as (term id, label) and which parts had to be cut."""
+
+    embed: dict[str, Any]
+    buttons: tuple[tuple[int, str], ...]
+    cut: tuple[Part, ...]
+
+
+def _more(entry: Entry) -> str:
+    return f"[Read more]({entry.see_also_links[0].url})" if entry.see_also_links else ""
+
+
+def _layout(entry: Entry, glossary_name: str, heading: str) -> tuple[dict[str, Any], list[Part]]:
+    budget = _Budget(_more(entry))
+    embed: dict[str, Any] = {"type": "rich", "color": color_for(entry.category)}
+    fields: list[dict[str, Any]] = []
+    for part in parts(entry, glossary_name, heading):
+        if not part.name:
+            text = budget.take(part, part.text, part.limit) or ELLIPSIS
+            _place(embed, part.key, text)
+        elif len(fields) == limits.EMBED_FIELDS or budget.left < 8:
+            budget.cut.append(part)  # no room left for this field at all
+        else:
+            name = budget.take(part, part.name, min(limits.EMBED_FIELD_NAME, max(1, budget.left // 2))) or ELLIPSIS
+            value = budget.take(part, part.text, part.limit) or ELLIPSIS
+            fields.append({"name": name, "value": value, "inline": False})
+    embed["fields"] = fields
+    return embed, budget.cut
+
+
+def _place(embed: dict[str, Any], key: str, text: str) -> None:
+    if key == "term":
+        embed["title"] = text
+    elif key == "glossary":
+        embed["footer"] = {"text": text}
+    elif key == "definition":
+        embed["description"] = text
+    else:
+        embed["author"] = {"name": text}
+
+
+def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
+    """Render ``card`` as an embed dict plus buttons; ``heading`` (e.g. "Term of the day · 28 November") goes
+    above the title. ``glossary_name`` is the footer's name for entries whose file did not name its glossary."""
+    embed, cut = _layout(card.entry, glossary_name, heading)
     buttons = tuple(
         (rel.term_id, shorten(rel.name, limits.BUTTON_LABEL) or "?") for rel in card.related[: limits.MAX_RELATED]
     )
-    if len(card.related) > limits.MAX_RELATED:
-        budget.cut.append("related")
-    return RenderedCard(embed=embed, buttons=buttons, cut=tuple(budget.cut))
+    return RenderedCard(embed=embed, buttons=buttons, cut=tuple(cut))
+
+
+def overflows(entry: Entry, glossary_name: str = "G" * 100) -> list[Part]:
+    """The parts of ``entry`` that a card cannot show whole (with a term-of-the-day heading, the longest)."""
+    return _layout(entry, glossary_name, "H" * HEADING_ROOM)[1]
 
 
 def embed_length(embed: dict[str, Any]) -> int:
@@ -129,15 +183,19 @@ def as_text(card: Card, glossary_name: str) -> str:
     lines = [entry.term, "=" * len(entry.term)]
     if entry.aliases:
         lines.append(f"Also known as: {', '.join(entry.aliases)}")
-    lines += ["", entry.definition.strip()]
-    for title, text in (("Example", entry.example), ("Why it matters", entry.why_it_matters)):
+    lines += ["", entry.definition.strip() or NO_DEFINITION.strip("*")]
+    texts = [("Example", entry.example), ("Why it matters", entry.why_it_matters)]
+    texts += [(section.title, section.text) for section in entry.sections]
+    for title, text in texts:
         if text.strip():
             lines += ["", f"{title}:", text.strip()]
     for item in entry.faq:
         lines += ["", f"Q: {item.q.strip()}", f"A: {item.a.strip()}"]
+    if entry.tags:
+        lines += ["", "Tags: " + ", ".join(entry.tags)]
     if entry.see_also_links:
         lines += ["", "Learn more:", *(f"{k.title}: {k.url}" if k.title else k.url for k in entry.see_also_links)]
     if card.related:
         lines += ["", "Related: " + ", ".join(rel.name for rel in card.related)]
-    lines += ["", f"-- {glossary_name}" + (f" · {entry.category}" if entry.category else "")]
+    lines += ["", f"-- {footer_text(entry, glossary_name)}"]
     return "\n".join(lines)

@@ -5,35 +5,53 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cards import as_text
 from bot.database import Database
 from bot.importer import ImportError_, import_pages
 from bot.library import Library
-from bot.loader import GlossaryError, load_glossary
+from bot.loader import load_glossary
 from bot.misses import MissLog
+from bot.problems import GlossaryError, Problem, counts
 from bot.replies import Replies
 
 
-def check(path: Path) -> int:
-    """Validate the glossary at ``path``; print a summary, or every problem with its file and line."""
+def check(path: Path, *, strict: bool = False) -> int:
+    """Validate the glossary at ``path``: a summary, a count per kind of problem, then every problem.
+
+    Exit 0 when it can be served (warnings say what will be done), 1 when it has errors or, with ``strict``
+    (for a glossary repository's own CI), warnings.
+    """
     try:
         glossary = load_glossary(path)
     except GlossaryError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+        _problems(exc.problems)
+        print(f"{path}: not servable: {len(exc.errors)} error(s)", file=sys.stderr)
         return 1
     entries = glossary.entries
     categories = sorted({e.category for e in entries if e.category})
     print(f"{glossary.name} ({path})")
     print(f"  terms:      {len(entries)}")
     print(f"  aliases:    {sum(len(e.aliases) for e in entries)}")
-    print(f"  relations:  {sum(len(e.related) for e in entries)}")
+    print(f"  relations:  {sum(len(r) for r in glossary.relations)}")
     print(f"  faq items:  {sum(len(e.faq) for e in entries)}")
     print(f"  links:      {sum(len(e.see_also_links) for e in entries)}")
     print(f"  categories: {', '.join(categories) or '-'}")
-    print("  problems:   0")
-    return 0
+    print(f"  errors:     0\n  warnings:   {len(glossary.warnings)}")
+    _problems(glossary.warnings)
+    return 1 if strict and glossary.warnings else 0
+
+
+def _problems(problems: Sequence[Problem]) -> None:
+    """A count per kind, then the whole list (no cap: an operator fixes a glossary in one pass)."""
+    if not problems:
+        return
+    for severity, kind, n in counts(problems):
+        print(f"  {n:>6} {severity.value}: {kind}")
+    for problem in problems:
+        print(f"{problem} [{problem.severity.value}]")
 
 
 async def card(glossary: Path, term: str, as_json: bool) -> int:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from bot.database import Database
 from bot.gcpause import gc_paused
-from bot.loader import GlossaryError, Problem, default_name_for, parse, read_sources
+from bot.loader import default_name_for, parse
 from bot.matching import TermIndex
-from bot.model import Card, Glossary
-from bot.normalize import normalize
-from bot.store import Generation, GlossaryStore, IndexRow, chunks, unique_aliases
+from bot.model import Card, Glossary, IndexRow
+from bot.problems import GlossaryError, Problem
+from bot.sources import read_sources
+from bot.store import Generation, GlossaryStore, chunks, unique_aliases
 
 log = logging.getLogger(__name__)
 CARD_CACHE_SIZE = 1024
@@ -47,18 +48,19 @@ class LoadReport:
     terms: int
     aliases: int
     seconds: float
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # errors (not loaded) or warnings (loaded, with what was done)
 
     def summary(self) -> str:
         if not self.ok:
-            return f"glossary not loaded: {len(self.problems)} problem(s)"
+            return f"glossary not loaded: {sum(p.is_error for p in self.problems)} error(s)"
         how = "rebuilt" if self.rebuilt else "unchanged, reused"
-        return f"{self.terms} terms, {self.aliases} aliases ({how}, {self.seconds * 1000:.0f} ms)"
+        warned = f", {len(self.problems)} warning(s)" if self.problems else ""
+        return f"{self.terms} terms, {self.aliases} aliases ({how}, {self.seconds * 1000:.0f} ms{warned})"
 
 
 def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
     with gc_paused():
-        index = TermIndex((row.term_id, row.name, row.aliases) for row in rows)
+        index = TermIndex(rows)
     aliases = sum(len(row.aliases) for row in rows)
     return Snapshot(published.name, published.content_hash, published.generation, index, aliases)
 
@@ -93,17 +95,17 @@ class Library:
         """Load the glossary at ``self.path``; raises GlossaryError and keeps the current one if it is broken."""
         async with self._lock:
             started = time.perf_counter()
-            if not self.path.exists():
-                raise GlossaryError([Problem(str(self.path), 0, "no such file or folder")])
             sources, digest = await asyncio.to_thread(read_sources, self.path)
             current = self._current
             if not force and current is not None and current.content_hash == digest:
                 return LoadReport(True, False, len(current.index), current.aliases, time.perf_counter() - started)
             published = await self.store.published()
             rebuilt = force or published is None or published.content_hash != digest
+            warnings: tuple[Problem, ...] = ()
             if rebuilt:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
                 snapshot = await self._write(glossary)
+                warnings = glossary.warnings
                 del glossary  # the index has what it needs: let the entries go before anything else
             else:
                 assert published is not None
@@ -113,26 +115,29 @@ class Library:
             self._cards.clear()
             if rebuilt:
                 await self._discard_old(snapshot.generation, current)
-            report = LoadReport(True, rebuilt, len(snapshot.index), snapshot.aliases, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            report = LoadReport(True, rebuilt, len(snapshot.index), snapshot.aliases, seconds, warnings)
             log.info("glossary %r loaded from %s: %s", snapshot.name, self.path, report.summary())
+            for problem in warnings:
+                log.warning("glossary: %s", problem)
             return report
 
     async def _write(self, glossary: Glossary) -> Snapshot:
         """Write ``glossary`` as a new generation, a chunk per transaction, and publish it."""
-        entries = glossary.entries
-        keys = await asyncio.to_thread(lambda: [normalize(e.term) for e in entries])
         async with self.db.transaction() as tx:
             generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
-            by_norm = await self.store.term_ids(tx, entries, keys)
-        ids = [by_norm[key] for key in keys]
-        parts = chunks(entries, ids, generation)
+            ids = await self.store.term_ids(tx, glossary)
+        parts = chunks(glossary, ids, generation)
         while (rows := await asyncio.to_thread(next, parts, None)) is not None:
             async with self.db.transaction() as tx:
                 await self.store.write(tx, rows)
         async with self.db.transaction() as tx:
             await self.store.publish(tx, generation)
         index_rows = await asyncio.to_thread(
-            lambda: tuple(IndexRow(tid, e.term, unique_aliases(e)) for tid, e in zip(ids, entries, strict=True))
+            lambda: tuple(
+                IndexRow(tid, e.term, unique_aliases(e), e.category, not e.definition)
+                for tid, e in zip(ids, glossary.entries, strict=True)
+            )
         )
         published = Generation(generation, glossary.name, glossary.content_hash)
         return await asyncio.to_thread(_snapshot, published, index_rows)

@@ -1,71 +1,72 @@
-"""Reading and validating a glossary: one YAML file or a folder of them.
+"""Reading a glossary: one YAML or JSON file, or a folder of them, into entries and what was wrong.
 
-Validation runs before anything is loaded and reports *every* problem with its file and line, so an operator
-fixes a broken glossary in one pass. A glossary with problems is never loaded: at start the bot exits with the
-list; on reload it keeps serving the last good glossary.
-
-File format: a list of entries, or a mapping with ``terms`` (the list) and an optional ``glossary`` (the name
-shown in card footers). Entry keys are listed in ``ENTRY_KEYS``.
+Only what makes a glossary impossible to serve is an error (a file that cannot be read or parsed, an entry
+with no name); everything else is a warning that says what was done (a key ignored, a link dropped, a field
+cut to fit Discord), and the glossary is served. A file is a list of entries, or a mapping with ``terms``
+(the list) and optional ``glossary`` (the name in its cards' footers) and ``attribution`` (a source line
+shown there too). Entry keys are listed in ``ENTRY_KEYS``; see the README for each.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 from bot import limits
-from bot.cards import render
+from bot.cards import overflows
 from bot.gcpause import gc_paused
-from bot.model import Card, Entry, Faq, Glossary, Link, Related
-from bot.normalize import normalize
-from bot.yaml_lines import LineDict, load
+from bot.model import Entry, Faq, Glossary, Link, Section
+from bot.problems import GlossaryError, Problem, error, warning
+from bot.resolve import resolve
+from bot.sources import SyntaxProblem, Unreadable, parse_document, read_sources
+from bot.yaml_lines import LineDict
 
-ENTRY_KEYS = frozenset(
-    {
-        "term",
-        "aliases",
-        "definition",
-        "example",
-        "why_it_matters",
-        "faq",
-        "related",
-        "category",
-        "see_also_links",
-    }
+ENTRY_KEYS = (
+    "id",
+    "term",
+    "aliases",
+    "category",
+    "tags",
+    "definition",
+    "example",
+    "why_it_matters",
+    "faq",
+    "sections",
+    "related",
+    "see_also_links",
 )
-FILE_KEYS = frozenset({"glossary", "terms"})
+FILE_KEYS = frozenset({"glossary", "attribution", "terms"})
 FAQ_KEYS = frozenset({"q", "a"})
 LINK_KEYS = frozenset({"url", "title"})
-SUFFIXES = (".yaml", ".yml")
+SECTION_KEYS = frozenset({"title", "text"})
 MAX_GLOSSARY_NAME = 100
+MAX_ATTRIBUTION = 200
 PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 PARSE_PROCESSES = 2
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
-    """One thing wrong with a glossary, located as precisely as YAML allows."""
+def line_of(item: Any, key: str | None = None) -> int:
+    """Where ``item`` (or its ``key``) is; 1 when the file format did not say (JSON read without lines)."""
+    if isinstance(item, LineDict):
+        return item.line_of(key) if key else item.line
+    return 1
 
-    file: str
-    line: int
-    message: str
 
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+def _item_line(items: Any, number: int, fallback: int) -> int:
+    """The line of the ``number``-th item of a list (from YAML), else ``fallback``."""
+    lines = getattr(items, "lines", None)
+    return lines[number] if lines and number < len(lines) else fallback
 
 
 @dataclass(frozen=True, slots=True)
 class Lines:
-    """Where an entry and its keys are, kept after the parsed YAML tree is dropped (it is large)."""
+    """Where an entry and its keys are, kept after the parsed tree is dropped (it is large)."""
 
     line: int
     key_lines: dict[str, int]
@@ -74,273 +75,223 @@ class Lines:
         return self.key_lines.get(key, self.line)
 
 
-class GlossaryError(Exception):
-    """A glossary failed validation; ``problems`` lists every reason."""
+@dataclass(slots=True)
+class FileResult:
+    """One file's entries (with where they are), its glossary name and attribution, and its problems."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"the glossary has {len(self.problems)} problem(s):\n{shown}{more}")
-
-
-def glossary_files(path: Path) -> list[Path]:
-    """The YAML files that make up the glossary at ``path`` (a file, or a folder searched recursively)."""
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-    return []
+    entries: list[tuple[Entry, Lines]] = field(default_factory=list)
+    name: str = ""
+    attribution: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    unknown: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (count, first line)
 
 
-def read_sources(path: Path) -> tuple[list[tuple[str, Path]], str]:
-    """The glossary's files as (display name, path) pairs, and the content hash of the whole glossary.
+class _Reader:
+    """Turns one parsed file into entries, noting every problem on the way."""
 
-    Raises GlossaryError (naming ``path``) when there is no glossary file there. The hash lets a restart with an
-    unchanged glossary skip parsing and rebuilding its tables. Files are read here only to hash them and then
-    let go: a large glossary is parsed file by file (or by worker processes) without all of it in memory at once.
-    """
-    files = glossary_files(path)
-    if not files:
-        raise GlossaryError([Problem(str(path), 0, "no .yaml or .yml files found")])
-    root = path if path.is_dir() else path.parent
-    digest = hashlib.sha256()
-    sources: list[tuple[str, Path]] = []
-    for file in files:
-        data = file.read_bytes()
-        name = file.relative_to(root).as_posix() if path.is_dir() else file.name
-        digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-        sources.append((name, file))
-    return sources, digest.hexdigest()
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.out = FileResult()
 
+    def warn(self, line: int, kind: str, message: str) -> None:
+        self.out.problems.append(warning(self.file, line, kind, message))
 
-class _Checker:
-    """Collects problems while turning parsed YAML into entries."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
-
-    def text(self, file: str, item: LineDict, key: str, *, required: bool = False) -> str:
+    def text(self, item: Any, key: str) -> str:
         value = item.get(key)
-        line = item.line_of(key)
         if value is None:
-            if required:
-                self.add(file, item.line, f"missing required field '{key}'")
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.add(file, line, f"'{key}' must be text")
+            self.warn(line_of(item, key), "wrong type", f"'{key}' must be text: ignored")
             return ""
-        text = str(value).strip()
-        if required and not text:
-            self.add(file, line, f"'{key}' is empty")
-        return text
+        return str(value).strip()
 
-    def texts(self, file: str, item: LineDict, key: str) -> tuple[str, ...]:
+    def texts(self, item: Any, key: str) -> tuple[str, ...]:
         value = item.get(key)
         if value is None:
             return ()
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list):
-            self.add(file, item.line_of(key), f"'{key}' must be a list of text")
+            self.warn(line_of(item, key), "wrong type", f"'{key}' must be a list of text: ignored")
             return ()
-        out: list[str] = []
-        for element in value:
-            if isinstance(element, bool) or not isinstance(element, str | int | float):
-                self.add(file, item.line_of(key), f"'{key}' must contain only text, found {element!r:.40}")
-            elif str(element).strip():
-                out.append(str(element).strip())
-        return tuple(out)
+        out = [str(v).strip() for v in value if isinstance(v, str | int | float) and not isinstance(v, bool)]
+        if len(out) < len(value):
+            self.warn(line_of(item, key), "wrong type", f"'{key}' has items that are not text: those were ignored")
+        return tuple(dict.fromkeys(v for v in out if v))
 
-    def links(self, file: str, item: LineDict) -> tuple[Link, ...]:
-        """``see_also_links``: each a bare URL or a ``{url, title}`` mapping."""
-        value = item.get("see_also_links")
+    def pairs(self, item: Any, key: str, keys: frozenset[str], make: Callable[[Any, int], Any]) -> tuple[Any, ...]:
+        """A list of small mappings (faq, sections, links); ``make(element, line)`` builds one or returns None."""
+        value = item.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
             value = [value]
-        out: list[Link] = []
-        for element in value:
-            line = element.line if isinstance(element, LineDict) else item.line_of("see_also_links")
-            if isinstance(element, LineDict):
-                for key in element.keys() - LINK_KEYS:
-                    self.add(file, element.line_of(key), f"unknown key '{key}' in a link (expected url, title)")
-                url = self.text(file, element, "url", required=True)
-                title = self.text(file, element, "title")
-            elif isinstance(element, str):
-                url, title = element.strip(), ""
-            else:
-                self.add(file, line, "each 'see_also_links' item must be a URL or a {url, title} mapping")
-                continue
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
-                self.add(file, line, f"'{url:.60}' is not an http(s) link")
-                continue
-            out.append(Link(url, title))
+        out = []
+        for number, element in enumerate(value):
+            where = _item_line(value, number, line_of(item, key))
+            if isinstance(element, dict):
+                for unknown in sorted(element.keys() - keys):
+                    self.warn(line_of(element, unknown), "unknown key", f"unknown key '{unknown}' in {key}: ignored")
+            made = make(element, where)
+            if made is not None:
+                out.append(made)
         return tuple(out)
 
-    def faq(self, file: str, item: LineDict) -> tuple[Faq, ...]:
-        value = item.get("faq")
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.add(file, item.line_of("faq"), "'faq' must be a list of {q, a} pairs")
-            return ()
-        out: list[Faq] = []
-        for pair in value:
-            if not isinstance(pair, LineDict):
-                self.add(file, item.line_of("faq"), "each 'faq' item must have 'q' and 'a'")
-                continue
-            for key in pair.keys() - FAQ_KEYS:
-                self.add(file, pair.line_of(key), f"unknown key '{key}' in faq (expected q, a)")
-            q = self.text(file, pair, "q", required=True)
-            a = self.text(file, pair, "a", required=True)
-            if q and a:
-                out.append(Faq(q=q, a=a))
-        return tuple(out)
-
-    def entry(self, file: str, item: Any, fallback_line: int) -> Entry | None:
-        if not isinstance(item, LineDict):
-            self.add(file, fallback_line, "each entry must be a mapping with at least 'term' and 'definition'")
+    def faq(self, element: Any, where: int) -> Faq | None:
+        if not isinstance(element, dict):
+            self.warn(where, "wrong type", "a faq item must have 'q' and 'a': dropped")
             return None
-        for key, line in item.duplicate_keys:
-            self.add(file, line, f"key '{key}' appears twice in this entry")
-        for key in sorted(item.keys() - ENTRY_KEYS):
-            self.add(file, item.line_of(key), f"unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})")
-        term = self.text(file, item, "term", required=True)
-        definition = self.text(file, item, "definition", required=True)
-        links = self.links(file, item)
-        entry = Entry(
+        q, a = self.text(element, "q"), self.text(element, "a")
+        if not (q and a):
+            self.warn(where, "incomplete", "a faq item without " + ("an answer" if q else "a question") + ": dropped")
+            return None
+        return Faq(q, a)
+
+    def section(self, element: Any, where: int) -> Section | None:
+        if not isinstance(element, dict):
+            self.warn(where, "wrong type", "a section must have 'title' and 'text': dropped")
+            return None
+        title, text = self.text(element, "title"), self.text(element, "text")
+        if not (title and text):
+            self.warn(where, "incomplete", "a section without a title or text: dropped")
+            return None
+        return Section(title, text)
+
+    def link(self, element: Any, where: int) -> Link | None:
+        if isinstance(element, dict):
+            url, title = self.text(element, "url"), self.text(element, "title")
+        elif isinstance(element, str):
+            url, title = element.strip(), ""
+        else:
+            self.warn(where, "wrong type", "a link must be a URL or a {url, title} mapping: dropped")
+            return None
+        if not url:
+            self.warn(where, "bad link", "a link without a 'url': dropped")
+            return None
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
+            self.warn(where, "bad link", f"'{url:.60}' is not an http(s) link: dropped")
+            return None
+        return Link(url, title)
+
+    def entry(self, item: Any, fallback_line: int) -> Entry | None:
+        if not isinstance(item, dict):
+            self.warn(
+                line_of(item) if isinstance(item, dict) else fallback_line,
+                "not an entry",
+                f"an entry must be a mapping with at least 'term', found {type(item).__name__}: skipped",
+            )
+            return None
+        for key, line in getattr(item, "duplicate_keys", ()):
+            self.warn(line, "duplicate key", f"key '{key}' appears twice in this entry: the last one is used")
+        for key in item.keys() - ENTRY_KEYS:
+            count, first = self.out.unknown.get(key, (0, line_of(item, key)))
+            self.out.unknown[key] = (count + 1, first)
+        term = self.text(item, "term")
+        if not term:
+            self.out.problems.append(error(self.file, line_of(item), "no name", "an entry has no 'term' (its name)"))
+            return None
+        entry = self._build(item, term)
+        if not entry.definition:
+            self.warn(
+                line_of(item),
+                "no definition",
+                f"'{term}' has no definition: served as a short card with its links and related terms",
+            )
+        return entry
+
+    def _build(self, item: Any, term: str) -> Entry:
+        return Entry(
             term=term,
-            definition=definition,
-            aliases=self.texts(file, item, "aliases"),
-            example=self.text(file, item, "example"),
-            why_it_matters=self.text(file, item, "why_it_matters"),
-            faq=self.faq(file, item),
-            related=self.texts(file, item, "related"),
-            category=self.text(file, item, "category"),
-            see_also_links=links,
-            source=f"{file}:{item.line}",
-        )
-        return entry if term and definition else None
-
-
-def _entries_of(checker: _Checker, file: str, document: Any) -> tuple[list[tuple[Entry, LineDict]], str]:
-    """Entries of one parsed file and the glossary name it declares (or "")."""
-    name = ""
-    items: Any = document
-    if isinstance(document, LineDict):
-        for key in sorted(document.keys() - FILE_KEYS):
-            checker.add(file, document.line_of(key), f"unknown top-level key '{key}' (expected glossary, terms)")
-        raw_name = document.get("glossary")
-        if raw_name is not None:
-            name = checker.text(file, document, "glossary")
-            if len(name) > MAX_GLOSSARY_NAME:
-                checker.add(file, document.line_of("glossary"), f"glossary name is over {MAX_GLOSSARY_NAME} chars")
-        items = document.get("terms")
-        if items is None:
-            checker.add(file, document.line, "no 'terms' list in this file")
-            return [], name
-    if document is None:
-        return [], name
-    if not isinstance(items, list):
-        checker.add(file, 1, "a glossary file must be a list of entries or a mapping with a 'terms' list")
-        return [], name
-    out: list[tuple[Entry, LineDict]] = []
-    for item in items:
-        entry = checker.entry(file, item, getattr(items, "line", 1))
-        if entry is not None:
-            out.append((entry, item))
-    return out, name
-
-
-def _may_overflow(entry: Entry) -> bool:
-    """Whether any text could reach a card limit; most entries are far below, and rendering each one is slow.
-
-    Conservative: a True only means "render it and see"; every False is certain to fit (headroom covers the
-    footer's glossary name, the "Also known as" line's markup, field titles and the ellipsis).
-    """
-    aliases = sum(len(a) + 2 for a in entry.aliases)
-    links = sum(len(link.url) + len(link.title) + 5 for link in entry.see_also_links)
-    faq = sum(len(f.q) + len(f.a) + 6 for f in entry.faq)
-    total = len(entry.term) + len(entry.definition) + aliases + faq + len(entry.example) + len(entry.why_it_matters)
-    total += links + len(entry.category) + 60
-    value = max(len(entry.example), len(entry.why_it_matters), links, *(len(f.a) for f in entry.faq), 0)
-    question = max((len(f.q) + 6 for f in entry.faq), default=0)
-    return (
-        total > limits.EMBED_TOTAL - 200
-        or value > limits.EMBED_FIELD_VALUE - 2
-        or question > limits.EMBED_FIELD_NAME - 2
-        or len(entry.definition) + aliases + 30 > limits.EMBED_DESCRIPTION
-        or len(entry.category) > 500
-    )
-
-
-def _check_limits(checker: _Checker, file: str, entry: Entry, item: Lines) -> None:
-    """Refuse text that could not be shown whole on a card, a button or an autocomplete choice."""
-    checks: Iterable[tuple[bool, str, str]] = (
-        (len(entry.term) > limits.TERM_NAME, "term", f"term is over {limits.TERM_NAME} characters"),
-        (len(entry.aliases) > limits.MAX_ALIASES, "aliases", f"more than {limits.MAX_ALIASES} aliases"),
-        (len(entry.faq) > limits.MAX_FAQ, "faq", f"more than {limits.MAX_FAQ} faq items"),
-        (len(entry.related) > limits.MAX_RELATED, "related", f"more than {limits.MAX_RELATED} related terms"),
-        *(
-            (len(alias) > limits.ALIAS, "aliases", f"alias '{alias[:30]}…' is over {limits.ALIAS} characters")
-            for alias in entry.aliases
-        ),
-    )
-    for failed, key, message in checks:
-        if failed:
-            checker.add(file, item.line_of(key), message)
-    if not _may_overflow(entry):
-        return
-    # Rendered under the longest glossary name allowed, so it fits whatever the footer says.
-    rendered = render(Card(0, entry, tuple(Related(0, r) for r in entry.related)), "G" * MAX_GLOSSARY_NAME)
-    for part in rendered.cut:
-        if part == "related":
-            continue  # reported above with the count
-        checker.add(
-            file,
-            item.line_of(part.split(" ")[0]),
-            f"'{part}' does not fit Discord's card limits (field 1024, description 4096, 6000 in all); shorten it",
+            definition=self.text(item, "definition"),
+            aliases=self.texts(item, "aliases"),
+            example=self.text(item, "example"),
+            why_it_matters=self.text(item, "why_it_matters"),
+            faq=self.pairs(item, "faq", FAQ_KEYS, self.faq),
+            related=self.texts(item, "related"),
+            category=self.text(item, "category"),
+            see_also_links=self.pairs(item, "see_also_links", LINK_KEYS, self.link),
+            source=f"{self.file}:{line_of(item)}",
+            id=self.text(item, "id"),
+            tags=self.texts(item, "tags"),
+            sections=self.pairs(item, "sections", SECTION_KEYS, self.section),
+            glossary=self.out.name,
+            attribution=self.out.attribution,
         )
 
+    def document(self, document: Any) -> None:
+        items: Any = document
+        if isinstance(document, dict):
+            for key in sorted(document.keys() - FILE_KEYS):
+                self.warn(
+                    line_of(document, key),
+                    "unknown key",
+                    f"unknown top-level key '{key}' (expected glossary, attribution, terms): ignored",
+                )
+            self.out.name = self.text(document, "glossary")[:MAX_GLOSSARY_NAME]
+            self.out.attribution = self.text(document, "attribution")[:MAX_ATTRIBUTION]
+            items = document.get("terms")
+        if document is None or items is None:
+            self.warn(line_of(document), "empty file", "no entries in this file")
+            return
+        if not isinstance(items, list):
+            self.out.problems.append(
+                error(
+                    self.file,
+                    line_of(document),
+                    "no entries",
+                    "a glossary file must be a list of entries or a mapping with a 'terms' list",
+                )
+            )
+            return
+        for number, item in enumerate(items):
+            entry = self.entry(item, _item_line(items, number, line_of(document)))
+            if entry is not None:
+                self.out.entries.append((entry, Lines(line_of(item), dict(getattr(item, "key_lines", {})))))
 
-def parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str) -> Glossary:
-    """Parse and validate ``sources``; return the glossary or raise GlossaryError listing every problem."""
-    with gc_paused():
-        return _parse(sources, content_hash, default_name)
 
-
-def _parse_file(file: str, path: Path) -> tuple[list[tuple[Entry, Lines]], str, list[Problem]]:
-    """One file's entries (with where they are), the glossary name it declares, and its own problems."""
-    checker = _Checker()
+def parse_file(file: str, path: Path) -> FileResult:
+    """One file's entries, name, attribution and problems (its own, and what would not fit on its cards)."""
+    reader = _Reader(file)
     try:
         with gc_paused():
-            document = load(path.read_bytes())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        checker.add(file, line, f"YAML syntax error: {reason}")
-        return [], "", checker.problems
-    except UnicodeDecodeError:
-        checker.add(file, 1, "file is not UTF-8 text")
-        return [], "", checker.problems
-    except OSError as exc:
-        checker.add(file, 1, f"cannot read the file: {exc.strerror or exc}")
-        return [], "", checker.problems
-    entries, name = _entries_of(checker, file, document)
-    # Only the line numbers are kept: the YAML tree is several times the size of the entries.
-    found = [(entry, Lines(item.line, item.key_lines)) for entry, item in entries]
-    for entry, lines in found:
-        _check_limits(checker, file, entry, lines)  # per entry, so done here, in parallel when files are
-    return found, name, checker.problems
+            document = parse_document(file, path.read_bytes())
+    except SyntaxProblem as exc:
+        reader.out.problems.append(exc.problem)
+        return reader.out
+    except (Unreadable, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        reader.out.problems.append(error(file, 1, "unreadable", f"cannot read the file: {reason or exc}"))
+        return reader.out
+    reader.document(document)
+    for entry, lines in reader.out.entries:
+        _fit(reader, entry, lines)  # per entry, so done here, in parallel when files are
+    return reader.out
 
 
-def _parse_files(sources: list[tuple[str, Path]]) -> list[tuple[list[tuple[Entry, Lines]], str, list[Problem]]]:
+def _fit(reader: _Reader, entry: Entry, lines: Lines) -> None:
+    """Warn about text Discord cannot show whole: it is cut at a paragraph or sentence on the card."""
+    if len(entry.term) > limits.TERM_NAME:
+        reader.warn(
+            lines.line_of("term"),
+            "too long",
+            f"'{entry.term[:40]}…' is longer than {limits.TERM_NAME} characters: buttons show it shortened",
+        )
+    if len(entry.related) > limits.MAX_RELATED:
+        reader.warn(
+            lines.line_of("related"),
+            "too many",
+            f"more than {limits.MAX_RELATED} related terms: buttons for the first {limits.MAX_RELATED}",
+        )
+    for part in overflows(entry):
+        reader.warn(
+            lines.line_of(part.key),
+            "too long",
+            f"{part.label} of '{entry.term}' does not fit Discord's limits: cut at a sentence on the card",
+        )
+
+
+def _parse_files(sources: list[tuple[str, Path]]) -> list[FileResult]:
     """Parse every file; a large glossary of several files is parsed by two processes at once.
 
     YAML parsing is most of a cold load (about 5 s per 80 MB even with libyaml); on two cores, two processes
@@ -349,74 +300,50 @@ def _parse_files(sources: list[tuple[str, Path]]) -> list[tuple[list[tuple[Entry
     size = sum(path.stat().st_size for _, path in sources)
     workers = min(PARSE_PROCESSES, len(sources), os.cpu_count() or 1)
     if size < PARALLEL_BYTES or workers < 2:
-        return [_parse_file(file, path) for file, path in sources]
+        return [parse_file(file, path) for file, path in sources]
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         files, paths = zip(*sources, strict=True)
-        return list(pool.map(_parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 4))))
+        return list(pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 4))))
 
 
-def _parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str) -> Glossary:
-    checker = _Checker()
-    found: list[tuple[str, Entry, Lines]] = []
-    names: list[tuple[str, str]] = []
-    for (file, _), (entries, name, problems) in zip(sources, _parse_files(sources), strict=True):
-        checker.problems.extend(problems)
-        if name:
-            names.append((file, name))
-        found.extend((file, entry, lines) for entry, lines in entries)
+def parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str) -> Glossary:
+    """Parse and resolve ``sources``; the glossary with its warnings, or GlossaryError when it has errors."""
+    with gc_paused():
+        results = _parse_files(sources)
+        problems = [p for result in results for p in result.problems]
+        problems += _unknown_keys(sources, results)
+        names = [result.name for result in results if result.name]
+        found = [
+            (file, entry, lines)
+            for (file, _), result in zip(sources, results, strict=True)
+            for entry, lines in result.entries
+        ]
+        resolved = resolve(found)
+        problems += resolved.problems
+        if any(p.is_error for p in problems):
+            raise GlossaryError(problems)
+        return Glossary(
+            name=names[0] if names else default_name,
+            entries=resolved.entries,
+            content_hash=content_hash,
+            keys=resolved.keys,
+            relations=resolved.relations,
+            warnings=tuple(sorted(problems)),
+        )
 
-    owners: dict[str, tuple[str, str, int, str]] = {}  # key -> (term, file, line, the term's own key)
-    term_keys: list[str] = []
-    for file, entry, item in found:
-        own: set[str] = set()
-        term_key = normalize(entry.term)
-        term_keys.append(term_key)
-        for label, text, key in (
-            ("term", entry.term, "term"),
-            *(("alias", a, "aliases") for a in entry.aliases),
-        ):
-            norm = term_key if key == "term" else normalize(text)
-            line = item.line_of(key)
-            if not norm:
-                checker.add(file, line, f"{label} '{text}' has no letters or digits")
-                continue
-            if norm in own:
-                continue  # an alias that repeats its own term, harmless
-            own.add(norm)
-            if norm in owners:
-                other_term, other_file, other_line, _ = owners[norm]
-                checker.add(
-                    file,
-                    line,
-                    f"{label} '{text}' of '{entry.term}' collides with '{other_term}' "
-                    f"({other_file}:{other_line}); names and aliases must be unique ignoring case and punctuation",
-                )
-            else:
-                owners[norm] = (entry.term, file, line, term_key)
 
-    for (file, entry, item), own_key in zip(found, term_keys, strict=True):
-        resolved: set[str] = set()
-        for name in entry.related:
-            target = owners.get(normalize(name))
-            line = item.line_of("related")
-            if target is None:
-                checker.add(file, line, f"related term '{name}' of '{entry.term}' is not in the glossary")
-            elif target[3] == own_key:
-                checker.add(file, line, f"'{entry.term}' lists itself as related (via '{name}')")
-            elif target[3] in resolved:
-                checker.add(file, line, f"'{entry.term}' lists '{target[0]}' twice in related")
-            else:
-                resolved.add(target[3])
-
-    distinct = {name for _, name in names}
-    if len(distinct) > 1:
-        listed = ", ".join(f"'{n}' ({f})" for f, n in names)
-        checker.add(names[1][0], 1, f"files name the glossary differently: {listed}")
-    if checker.problems:
-        raise GlossaryError(checker.problems)
-    glossary_name = names[0][1] if names else default_name
-    return Glossary(name=glossary_name, entries=tuple(e for _, e, _ in found), content_hash=content_hash)
+def _unknown_keys(sources: list[tuple[str, Path]], results: list[FileResult]) -> list[Problem]:
+    """One warning per unknown key, at its first occurrence, with how many entries had it."""
+    totals: dict[str, tuple[int, str, int]] = {}
+    for (file, _), result in zip(sources, results, strict=True):
+        for key, (count, line) in result.unknown.items():
+            total, first_file, first_line = totals.get(key, (0, file, line))
+            totals[key] = (total + count, first_file, first_line)
+    return [
+        warning(file, line, "unknown key", f"unknown key '{key}' ignored ({count} entr{'y' if count == 1 else 'ies'})")
+        for key, (count, file, line) in sorted(totals.items())
+    ]
 
 
 def default_name_for(path: Path) -> str:
@@ -426,8 +353,6 @@ def default_name_for(path: Path) -> str:
 
 
 def load_glossary(path: Path) -> Glossary:
-    """Read, parse and validate the glossary at ``path`` (raises GlossaryError)."""
-    if not path.exists():
-        raise GlossaryError([Problem(str(path), 0, "no such file or folder")])
+    """Read, parse and resolve the glossary at ``path`` (raises GlossaryError)."""
     sources, digest = read_sources(path)
     return parse(sources, digest, default_name_for(path))

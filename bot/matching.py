@@ -16,12 +16,13 @@ from __future__ import annotations
 import random
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot import limits
+from bot.model import IndexRow
 from bot.normalize import normalize, singulars
 from bot.text import shorten
 
@@ -33,7 +34,7 @@ _TOP = "\U0010ffff"
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """An autocomplete choice: what the person sees and the value sent back (the term's canonical name)."""
+    """An autocomplete choice: what the person sees and the value sent back (what ``/define`` looks up)."""
 
     label: str
     value: str
@@ -46,24 +47,67 @@ def _prefixed(keys: list[str], prefix: str) -> range:
     return range(lo, bisect_left(keys, prefix + _TOP, lo))
 
 
-class TermIndex:
-    """Names and aliases of one glossary, arranged for fast matching."""
+NAME, ALIAS, DERIVED = 0, 1, 2  # how a key belongs to a term, best first
+ID_VALUE = "id:"  # a choice value that names a term by id: for names shared by several terms, or too long
+_PARENTHESIS = re.compile(r"^(?P<name>.+?)\s*\((?P<inside>[^()\s]{2,15})\)$")
 
-    def __init__(self, rows: Iterable[tuple[int, str, Sequence[str]]]) -> None:
-        self.names: dict[int, str] = {}
-        self.order: list[int] = []  # term ids in glossary order, for defaults and random picks
-        owners: dict[str, tuple[int, str, bool]] = {}  # key -> (term id, text it came from, is an alias)
-        for term_id, name, aliases in rows:
-            self.names[term_id] = name
-            self.order.append(term_id)
-            for position, text in enumerate((name, *aliases)):
-                key = normalize(text)
-                if key and key not in owners:
-                    owners[key] = (term_id, text, position > 0)
-        self.key_ids: dict[str, int] = {key: owner[0] for key, owner in owners.items()}
+
+def derived_names(name: str) -> tuple[str, ...]:
+    """Names a reader also types for ``name``: "Long Short-Term Memory (LSTM)" → the name without the
+    parenthesis, and the acronym in it (only acronym-like text: "Mamba (model)" gives "Mamba" alone)."""
+    match = _PARENTHESIS.match(name.strip())
+    if match is None:
+        return ()
+    inside = match["inside"]
+    acronym = sum(c.isupper() or c.isdigit() for c in inside) >= 2
+    return (match["name"], inside) if acronym else (match["name"],)
+
+
+Owner = tuple[int, str, int]  # (term id, the text the key came from, NAME/ALIAS/DERIVED)
+
+
+def _rank_owners(rows: Iterable[IndexRow]) -> dict[str, list[Owner]]:
+    owners: dict[str, list[Owner]] = {}
+    for row in rows:
+        texts = [(row.name, NAME), *((a, ALIAS) for a in row.aliases), *((d, DERIVED) for d in derived_names(row.name))]
+        for text, kind in texts:
+            key = normalize(text)
+            if not key:
+                continue
+            found = owners.setdefault(key, [])
+            if all(term_id != row.term_id for term_id, _, _ in found):
+                found.append((row.term_id, text, kind))
+    for found in owners.values():
+        if len(found) > 1:
+            best = min(kind for _, _, kind in found)
+            found[:] = [owner for owner in found if owner[2] == best]  # a name beats an alias beats a derived one
+    return owners
+
+
+class TermIndex:
+    """Names and aliases of one glossary, arranged for fast matching.
+
+    A key (a normalized name or alias) usually belongs to one term; when several terms share it (an acronym
+    with two meanings, one name in two categories) all of them answer, and the caller offers a choice.
+    """
+
+    def __init__(self, rows: Iterable[IndexRow]) -> None:
+        rows = list(rows)
+        self.names: dict[int, str] = {row.term_id: row.name for row in rows}
+        self.categories: dict[int, str] = {row.term_id: row.category for row in rows if row.category}
+        self.order: list[int] = [row.term_id for row in rows]  # glossary order, for defaults
+        self.featured: list[int] = [row.term_id for row in rows if not row.stub]  # random picks, term of the day
+        owners = _rank_owners(rows)
         self.sorted_keys: list[str] = sorted(owners)
-        self._owner: list[tuple[int, str, bool]] = [owners[key] for key in self.sorted_keys]
-        # Word starts inside keys: "Multi-Head Attention" is also found from "head…" and "att…".
+        self._owner: list[Owner] = [owners[key][0] for key in self.sorted_keys]
+        self.key_ids: dict[str, int] = {key: owners[key][0][0] for key in self.sorted_keys}
+        self._shared: dict[str, tuple[Owner, ...]] = {k: tuple(o) for k, o in owners.items() if len(o) > 1}
+        self._shared_names = {normalize(name) for name in self.names.values()} & set(self._shared)
+        self._build_inner()
+        self._build_buckets()
+
+    def _build_inner(self) -> None:
+        """Word starts inside keys: "Multi-Head Attention" is also found from "head…" and "att…"."""
         inner: list[tuple[str, int]] = []
         for position, (_, text, _) in enumerate(self._owner):
             # ASCII words found in lower-cased text are already normalised; others take the full path.
@@ -75,7 +119,9 @@ class TermIndex:
         inner.sort()
         self._inner_keys: list[str] = [suffix for suffix, _ in inner]
         self._inner_pos: list[int] = [position for _, position in inner]
-        # Did-you-mean buckets: by (length, first letter) and (length, last letter).
+
+    def _build_buckets(self) -> None:
+        """Did-you-mean buckets: by (length, first letter) and (length, last letter)."""
         self._by_first: dict[tuple[int, str], list[str]] = {}
         self._by_last: dict[tuple[int, str], list[str]] = {}
         for key in self.sorted_keys:
@@ -85,25 +131,54 @@ class TermIndex:
     def __len__(self) -> int:
         return len(self.names)
 
-    def lookup(self, text: str) -> int | None:
-        """The term ``text`` names exactly (ignoring case, spacing, punctuation and simple plurals)."""
+    def find(self, text: str) -> tuple[int, ...]:
+        """Every term ``text`` names exactly (ignoring case, spacing, punctuation and simple plurals): one
+        id, several when terms share the name or alias, none when nothing matches."""
+        text = text.strip()
+        if text.startswith(ID_VALUE) and text[len(ID_VALUE) :].isdigit():
+            term_id = int(text[len(ID_VALUE) :])
+            return (term_id,) if term_id in self.names else ()
         key = normalize(text)
-        found = self.key_ids.get(key)
-        if found is None:
-            for singular in singulars(key):
-                found = self.key_ids.get(singular)
-                if found is not None:
-                    break
-        return found
+        for candidate in (key, *singulars(key)):
+            if candidate in self._shared:
+                return tuple(term_id for term_id, _, _ in self._shared[candidate])
+            found = self.key_ids.get(candidate)
+            if found is not None:
+                return (found,)
+        return ()
 
-    def _choice(self, position: int) -> Choice:
-        term_id, text, is_alias = self._owner[position]
+    def lookup(self, text: str) -> int | None:
+        """The one term ``text`` names, or None (nothing, or several: see :meth:`find`)."""
+        found = self.find(text)
+        return found[0] if len(found) == 1 else None
+
+    def _owners(self, position: int) -> tuple[Owner, ...]:
+        key = self.sorted_keys[position]
+        return self._shared.get(key) or (self._owner[position],)
+
+    def _label(self, term_id: int, text: str, kind: int, shared: bool) -> Choice:
         name = self.names[term_id]
-        return Choice(shorten(f"{text} → {name}" if is_alias else name, limits.CHOICE_NAME), name, term_id)
+        label = f"{text} → {name}" if kind != NAME else name
+        if shared and term_id in self.categories:
+            label += f" ({self.categories[term_id]})"
+        return Choice(shorten(label, limits.CHOICE_NAME), self._value(term_id), term_id)
+
+    def _value(self, term_id: int) -> str:
+        name = self.names[term_id]
+        unique = normalize(name) not in self._shared_names and len(name) <= limits.CHOICE_VALUE
+        return name if unique else f"{ID_VALUE}{term_id}"
+
+    def _exact(self, text: str) -> list[Choice]:
+        """Choices for the terms ``text`` names exactly, each labelled by the name or alias it matched."""
+        found = self.find(text)
+        if len(found) < 2:
+            return [self._named(term_id) for term_id in found]
+        key = normalize(text)
+        owners = next(self._shared[k] for k in (key, *singulars(key)) if k in self._shared)
+        return [self._label(term_id, source, kind, True) for term_id, source, kind in owners]
 
     def _named(self, term_id: int) -> Choice:
-        name = self.names[term_id]
-        return Choice(shorten(name, limits.CHOICE_NAME), name, term_id)
+        return self._label(term_id, self.names[term_id], NAME, normalize(self.names[term_id]) in self._shared_names)
 
     def autocomplete(self, text: str, limit: int = DEFAULT_CHOICES) -> list[Choice]:
         """Up to ``limit`` (≤ 25) choices: exact, then prefix, then word-start matches, then fuzzy."""
@@ -113,17 +188,17 @@ class TermIndex:
             return [self._named(term_id) for term_id in self.order[:limit]]
         out: list[Choice] = []
         seen: set[int] = set()
-        exact = self.lookup(text)
-        if exact is not None:
-            seen.add(exact)
-            out.append(self._named(exact))
+        for choice in self._exact(text):
+            seen.add(choice.term_id)
+            out.append(choice)
         for position in self._candidates(key, limit):
-            term_id = self._owner[position][0]
-            if term_id not in seen:
-                seen.add(term_id)
-                out.append(self._choice(position))
-                if len(out) >= limit:
-                    return out
+            owners = self._owners(position)
+            for term_id, source, kind in owners:
+                if term_id not in seen:
+                    seen.add(term_id)
+                    out.append(self._label(term_id, source, kind, len(owners) > 1))
+                    if len(out) >= limit:
+                        return out
         if len(key) >= 3 and len(out) < 5:
             for term_id in self.suggest(text, limit=limit):
                 if term_id not in seen:
@@ -165,15 +240,15 @@ class TermIndex:
             ranked += self.sorted_keys[longer.start : min(longer.stop, longer.start + limit)]
         out: list[int] = []
         for candidate in ranked:
-            term_id = self.key_ids[candidate]
-            if term_id not in out:
-                out.append(term_id)
-                if len(out) == limit:
-                    break
+            for term_id, _, _ in self._shared.get(candidate) or ((self.key_ids[candidate], "", NAME),):
+                if term_id not in out:
+                    out.append(term_id)
+                    if len(out) == limit:
+                        return out
         return out
 
     def random_id(self, rng: random.Random | None = None) -> int | None:
-        """A random term id, or None for an empty glossary."""
-        if not self.order:
+        """A random term with a definition, or None when there is none."""
+        if not self.featured:
             return None
-        return (rng or random).choice(self.order)
+        return (rng or random).choice(self.featured)

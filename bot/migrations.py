@@ -160,8 +160,29 @@ _UNCONFIRMED = (
     "CREATE INDEX tod_posts_open ON tod_posts (local_date) WHERE status IN ('planned', 'pending')",
 )
 
+# Richer entries (an author's id, tags, free sections, a glossary name and attribution per file) and tags in
+# the full-text index. Stored glossaries are rebuilt from their files at the next start.
+_RICHER_ENTRIES = (
+    "DROP TABLE glossary_fts",
+    "DELETE FROM glossary_terms",
+    "DELETE FROM glossary_aliases",
+    "DELETE FROM glossary_faqs",
+    "DELETE FROM glossary_relations",
+    "DELETE FROM glossary_generations",
+    "ALTER TABLE glossary_terms ADD COLUMN ident TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE glossary_terms ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE glossary_terms ADD COLUMN sections TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE glossary_terms ADD COLUMN glossary TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE glossary_terms ADD COLUMN attribution TEXT NOT NULL DEFAULT ''",
+    """CREATE VIRTUAL TABLE glossary_fts USING fts5(
+        name, aliases, definition, tags, content = 'glossary_terms', content_rowid = 'row',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base: settings, term ids, lookups not found, term of the day", _BASE),
     Migration(2, "glossary generations", _GENERATIONS),
     Migration(3, "term of the day: unconfirmed posts", _UNCONFIRMED),
+    Migration(4, "richer glossary entries", _RICHER_ENTRIES),
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.problems import Problem
+
 
 @dataclass(frozen=True, slots=True)
 class Faq:
@@ -22,8 +24,20 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """A titled part of an entry beyond the usual ones (e.g. "Problem it addresses")."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One term as written in the glossary. ``related`` holds names or aliases exactly as the author wrote them."""
+    """One term as written in the glossary (an empty definition makes it a short card of links and related).
+
+    ``related`` holds the names, aliases or ids the author wrote, resolved to other entries when loaded.
+    ``glossary`` and ``attribution`` come from the entry's file: several glossaries may share a folder.
+    """
 
     term: str
     definition: str
@@ -35,15 +49,24 @@ class Entry:
     category: str = ""
     see_also_links: tuple[Link, ...] = ()
     source: str = ""  # "file:line" where the entry starts, for messages to the operator
+    id: str = ""  # the author's stable id, if any
+    tags: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    glossary: str = ""
+    attribution: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Glossary:
-    """A validated glossary: every related name resolves, no name or alias collides."""
+    """A glossary that can be served: its entries, their related entries resolved, and the warnings about
+    what loading did."""
 
     name: str
     entries: tuple[Entry, ...]
     content_hash: str
+    keys: tuple[str, ...] = ()  # each entry's stable key (its id, or its name made unique), for term ids
+    relations: tuple[tuple[int, ...], ...] = ()  # each entry's related entries, as positions in ``entries``
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +84,14 @@ class Card:
     term_id: int
     entry: Entry
     related: tuple[Related, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the in-memory index needs of one term: no definitions, so memory stays small."""
+
+    term_id: int
+    name: str
+    aliases: tuple[str, ...]
+    category: str = ""
+    stub: bool = False  # no definition: findable, but never a term of the day

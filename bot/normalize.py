@@ -1,25 +1,42 @@
 """How names are compared: the same text in any case, spacing, hyphenation or punctuation is the same key.
 
-``Gen-AI``, ``gen ai`` and ``GENAI`` all become ``genai``. Lookups also try simple English plurals, so
-``LLMs`` finds ``LLM`` without anyone writing the plural as an alias.
+``Gen-AI``, ``gen ai`` and ``GENAI`` all become ``genai``. Symbols that make a different word are kept:
+``C``, ``C#``, ``C++``, ``F#`` and ``.NET`` are five keys, and a name of symbols only (``>>>``, ``...``) is
+its own key. Lookups also try simple English plurals, so ``LLMs`` finds ``LLM`` without anyone writing the
+plural as an alias.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # ASCII text (nearly every name) takes a C-speed path: lower-case, then drop everything but letters and digits.
 _ASCII_DROP = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+_MEANINGFUL = frozenset("#+.")
+# A word with the "#"/"+" suffix that names a language (c#, c++, k-means++), or ".word" at the very start (.net).
+_SYMBOL_WORDS = re.compile(r"(^\.)?([^\W_]+)([#+]*)")
 
 
-def normalize(text: str) -> str:
-    """The comparison key of ``text``: lower-case letters and digits only, accents folded."""
+def _letters(text: str) -> str:
     if text.isascii():
         return text.lower().translate(_ASCII_DROP)
     folded = unicodedata.normalize("NFKD", text).casefold()
-    key = "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
-    return key
+    return "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
+
+
+def normalize(text: str) -> str:
+    """The comparison key of ``text``: lower-case letters and digits (accents folded), plus the symbols that
+    make a different word."""
+    key = _letters(text)
+    if key and _MEANINGFUL.isdisjoint(text):
+        return key
+    stripped = text.strip()
+    if not key:  # symbols only: ">>>" and "..." are names in their own right
+        return "".join(stripped.split())
+    words = _SYMBOL_WORDS.findall(unicodedata.normalize("NFKD", stripped).casefold())
+    return "".join(dot + _letters(word) + suffix for dot, word, suffix in words)
 
 
 def singulars(key: str) -> list[str]:

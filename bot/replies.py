@@ -7,7 +7,7 @@ snapshot once, so it is answered from one glossary even while a reload swaps in 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,8 @@ from bot.cards import render
 from bot.library import Library, LoadReport, Snapshot
 from bot.matching import Choice
 from bot.misses import MissLog
-from bot.text import clean, quote, shorten
+from bot.problems import Problem
+from bot.text import clean, first_sentence, quote, shorten
 
 MAX_SUGGESTIONS = 5
 MAX_RESULTS = 10
@@ -73,9 +74,11 @@ class Replies:
         if not text.strip():
             return notice("Type a term to look up, for example `/define genai`.")
         snapshot = self.library.current
-        term_id = snapshot.index.lookup(text)
-        if term_id is not None:
-            reply = await self.card(term_id, ephemeral=private, snapshot=snapshot)
+        found = snapshot.index.find(text)
+        if len(found) > 1:
+            return await self._choose(text, found, snapshot)
+        if found:
+            reply = await self.card(found[0], ephemeral=private, snapshot=snapshot)
             if reply is not None:
                 return reply
         if guild_id is not None:
@@ -88,6 +91,23 @@ class Replies:
         return Reply(
             f"No term matches {quote(text)}. Did you mean:",
             buttons=self._buttons(snapshot, suggestions),
+            ephemeral=True,
+            primary_buttons=True,
+        )
+
+    async def _choose(self, text: str, term_ids: tuple[int, ...], snapshot: Snapshot) -> Reply:
+        """Several terms answer to ``text``: each with its category and first sentence, and a button each."""
+        lines = []
+        for term_id in term_ids[:MAX_SUGGESTIONS]:
+            card = await self.library.card(term_id, snapshot)
+            category = snapshot.index.categories.get(term_id)
+            first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
+            name = shorten(snapshot.index.names[term_id], limits.TERM_NAME)
+            lines.append(f"**{name}**" + (f" ({category})" if category else "") + (f" · {first}" if first else ""))
+        text = f"{quote(text)} can mean:\n" + "\n".join(lines)
+        return Reply(
+            shorten(text, limits.MESSAGE_CONTENT),
+            buttons=self._buttons(snapshot, list(term_ids[:MAX_SUGGESTIONS])),
             ephemeral=True,
             primary_buttons=True,
         )
@@ -159,12 +179,18 @@ class Replies:
 
     @staticmethod
     def reloaded(report: LoadReport) -> Reply:
-        """/glossary reload: the new size, or the problems (file:line) and that nothing changed."""
+        """/glossary reload: the new size and any warnings, or the errors (file:line) and that nothing changed."""
         if report.ok:
-            return notice(f"Glossary reloaded: {report.summary()}.")
-        problems = [str(p) for p in report.problems]
-        shown = "\n".join(f"• {shorten(p, 180)}" for p in problems[:MAX_PROBLEMS_SHOWN])
-        more = f"\n… and {len(problems) - MAX_PROBLEMS_SHOWN} more." if len(problems) > MAX_PROBLEMS_SHOWN else ""
+            warnings = _listed(report.problems, "(all of them are in the log)")
+            return notice(f"Glossary reloaded: {report.summary()}." + (f"\nWarnings:{warnings}" if warnings else ""))
+        errors = [p for p in report.problems if p.is_error]
         return notice(
-            f"Reload refused; still serving the previous glossary. {len(problems)} problem(s):\n{shown}{more}"
+            f"Reload refused; still serving the previous glossary. {len(errors)} error(s):{_listed(errors, '')}"
         )
+
+
+def _listed(problems: Sequence[Problem], after_more: str) -> str:
+    """Problems as bullet lines, the first ``MAX_PROBLEMS_SHOWN`` of them, and how many more."""
+    lines = "".join(f"\n• {shorten(str(p), 180)}" for p in problems[:MAX_PROBLEMS_SHOWN])
+    hidden = len(problems) - MAX_PROBLEMS_SHOWN
+    return lines + (f"\n… and {hidden} more {after_more}".rstrip() if hidden > 0 else "")

@@ -42,7 +42,7 @@ class Services:
             raise
         misses = MissLog(db)
         replies = Replies(library, misses, lambda: clock.now().timestamp())
-        tod = TermOfDay(db, lambda: library.current.index.order, clock, shards)
+        tod = TermOfDay(db, lambda: library.current.index.featured, clock, shards)
         return cls(db, library, misses, replies, tod, TodReplies(tod, replies))
 
     async def close(self) -> None:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 from bot.database import Database, Transaction
 from bot.gcpause import gc_paused
-from bot.model import Card, Entry, Faq, Link, Related
+from bot.model import Card, Entry, Faq, Glossary, IndexRow, Link, Related, Section
 from bot.normalize import normalize
 
 WRITE_CHUNK = 20_000  # terms per write transaction: other writers (the scheduler) get the lock between chunks
 
 _CARD_QUERY = """
-SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.source,
+SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.source, t.ident, t.tags, t.sections,
+    t.glossary, t.attribution,
     (SELECT json_group_array(alias) FROM
         (SELECT alias FROM glossary_aliases WHERE generation = t.generation AND term_id = t.id
          ORDER BY position)) AS aliases,
@@ -37,15 +38,6 @@ SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.sour
         ORDER BY r.position) AS related
 FROM glossary_terms AS t WHERE t.generation = ? AND t.id = ?
 """
-
-
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """What the in-memory index needs of one term: no definitions, so memory stays small."""
-
-    term_id: int
-    name: str
-    aliases: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,30 +77,37 @@ class GlossaryStore:
         ):
             aliases.setdefault(tid, []).append(alias)
         rows = await self.db.fetchall(
-            "SELECT id, name FROM glossary_terms WHERE generation = ? ORDER BY position", (generation,)
+            "SELECT id, name, category, definition = '' FROM glossary_terms WHERE generation = ? ORDER BY position",
+            (generation,),
         )
-        return tuple(IndexRow(tid, name, tuple(aliases.get(tid, ()))) for tid, name in rows)
+        return tuple(
+            IndexRow(tid, name, tuple(aliases.get(tid, ())), category, bool(stub)) for tid, name, category, stub in rows
+        )
 
     async def card(self, generation: int, term_id: int) -> Card | None:
         """Everything a card shows for ``term_id``, in one query; None if the term is not in ``generation``."""
         row = await self.db.fetchone(_CARD_QUERY, (generation, term_id))
         if row is None:
             return None
-        tid, name, definition, example, why, category, links, source, aliases, faqs, related = tuple(row)
-        pairs = [(int(rid), str(rname)) for rid, rname in json.loads(related)]
+        pairs = [(int(rid), str(rname)) for rid, rname in json.loads(row["related"])]
         entry = Entry(
-            term=name,
-            definition=definition,
-            aliases=tuple(json.loads(aliases)),
-            example=example,
-            why_it_matters=why,
-            faq=tuple(Faq(q, a) for q, a in json.loads(faqs)),
+            term=row["name"],
+            definition=row["definition"],
+            aliases=tuple(json.loads(row["aliases"])),
+            example=row["example"],
+            why_it_matters=row["why"],
+            faq=tuple(Faq(q, a) for q, a in json.loads(row["faqs"])),
             related=tuple(rname for _, rname in pairs),
-            category=category,
-            see_also_links=tuple(Link(url, title) for url, title in json.loads(links)),
-            source=source,
+            category=row["category"],
+            see_also_links=tuple(Link(url, title) for url, title in json.loads(row["links"])),
+            source=row["source"],
+            id=row["ident"],
+            tags=tuple(json.loads(row["tags"])) if row["tags"] else (),
+            sections=tuple(Section(title, text) for title, text in json.loads(row["sections"])),
+            glossary=row["glossary"],
+            attribution=row["attribution"],
         )
-        return Card(tid, entry, tuple(Related(rid, rname) for rid, rname in pairs))
+        return Card(int(row["id"]), entry, tuple(Related(rid, rname) for rid, rname in pairs))
 
     async def former_name(self, term_id: int) -> str | None:
         """The name a term id was given when it was first loaded, even if the term has since been removed."""
@@ -123,7 +122,7 @@ class GlossaryStore:
         rows = await self.db.fetchall(
             "SELECT t.id, t.name FROM glossary_fts AS f JOIN glossary_terms AS t ON t.row = f.rowid"
             " WHERE glossary_fts MATCH ? AND t.generation = ?"
-            " ORDER BY bm25(glossary_fts, 10.0, 6.0, 1.0) LIMIT ?",
+            " ORDER BY bm25(glossary_fts, 10.0, 6.0, 1.0, 3.0) LIMIT ?",
             (match, generation, limit),
         )
         return [(int(tid), str(name)) for tid, name in rows]
@@ -148,20 +147,22 @@ class GlossaryStore:
         return generation
 
     @staticmethod
-    async def term_ids(tx: Transaction, entries: Sequence[Entry], keys: Sequence[str]) -> dict[str, int]:
-        """Stable ids for every term, creating ids for names never seen before."""
+    async def term_ids(tx: Transaction, glossary: Glossary) -> list[int]:
+        """Each entry's stable term id (by its key), creating ids for keys never seen before."""
         await tx.executemany(
             "INSERT OR IGNORE INTO term_keys(norm, name) VALUES (?, ?)",
-            zip(keys, (e.term for e in entries), strict=True),
+            zip(glossary.keys, (e.term for e in glossary.entries), strict=True),
         )
-        return {norm: tid for norm, tid in await tx.fetchall("SELECT norm, id FROM term_keys")}
+        ids = {norm: tid for norm, tid in await tx.fetchall("SELECT norm, id FROM term_keys")}
+        return [ids[key] for key in glossary.keys]
 
     @staticmethod
     async def write(tx: Transaction, rows: Rows) -> None:
         """Write one chunk of a generation's rows."""
         await tx.executemany(
             "INSERT INTO glossary_terms(generation, id, position, name, aliases, definition, example, why,"
-            " category, links, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " category, links, source, ident, tags, sections, glossary, attribution)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows.terms,
         )
         await tx.executemany(
@@ -180,8 +181,8 @@ class GlossaryStore:
     async def publish(tx: Transaction, generation: int) -> None:
         """Index the generation for full-text search and make it the published one."""
         await tx.execute(
-            "INSERT INTO glossary_fts(rowid, name, aliases, definition)"
-            " SELECT row, name, aliases, definition FROM glossary_terms WHERE generation = ?",
+            "INSERT INTO glossary_fts(rowid, name, aliases, definition, tags)"
+            " SELECT row, name, aliases, definition, tags FROM glossary_terms WHERE generation = ?",
             (generation,),
         )
         await tx.execute("UPDATE glossary_generations SET complete = 1 WHERE generation = ?", (generation,))
@@ -198,8 +199,8 @@ class GlossaryStore:
         for generation in doomed:
             # External-content FTS rows are removed by replaying their text with the 'delete' command.
             await tx.execute(
-                "INSERT INTO glossary_fts(glossary_fts, rowid, name, aliases, definition)"
-                " SELECT 'delete', t.row, t.name, t.aliases, t.definition FROM glossary_terms AS t"
+                "INSERT INTO glossary_fts(glossary_fts, rowid, name, aliases, definition, tags)"
+                " SELECT 'delete', t.row, t.name, t.aliases, t.definition, t.tags FROM glossary_terms AS t"
                 " JOIN glossary_generations AS g ON g.generation = t.generation"
                 " WHERE t.generation = ? AND g.complete = 1",
                 (generation,),
@@ -232,37 +233,32 @@ def unique_aliases(entry: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
-def chunks(entries: Sequence[Entry], ids: Sequence[int], generation: int) -> Iterator[Rows]:
-    """A generation's rows in chunks of ``WRITE_CHUNK`` terms, related names resolved to ids."""
-    lookup: dict[str, int] = {}  # every name and alias -> term id, to resolve related names
-    for entry, tid in zip(entries, ids, strict=True):
-        lookup[normalize(entry.term)] = tid
-        for alias in entry.aliases:
-            lookup.setdefault(normalize(alias), tid)
-    for start in range(0, len(entries), WRITE_CHUNK):
+def chunks(glossary: Glossary, ids: Sequence[int], generation: int) -> Iterator[Rows]:
+    """A generation's rows in chunks of ``WRITE_CHUNK`` terms."""
+    for start in range(0, len(glossary.entries), WRITE_CHUNK):
         with gc_paused():  # many tuples that all live to the end of the chunk: collections midway only cost time
-            yield _rows(entries, ids, lookup, generation, start)
+            yield _rows(glossary, ids, generation, start)
 
 
-def _rows(entries: Sequence[Entry], ids: Sequence[int], lookup: dict[str, int], generation: int, start: int) -> Rows:
-    part = range(start, min(start + WRITE_CHUNK, len(entries)))
+def _rows(glossary: Glossary, ids: Sequence[int], generation: int, start: int) -> Rows:
     g = generation
-    terms: list[tuple[object, ...]] = []
-    aliases: list[tuple[int, int, int, str]] = []
-    faqs: list[tuple[int, int, int, str, str]] = []
-    relations: list[tuple[int, int, int, int]] = []
-    for position in part:
-        e, tid = entries[position], ids[position]
+    rows = Rows([], [], [], [])
+    for position in range(start, min(start + WRITE_CHUNK, len(glossary.entries))):
+        e, tid = glossary.entries[position], ids[position]
         names = unique_aliases(e)
-        links = json.dumps([[k.url, k.title] for k in e.see_also_links]) if e.see_also_links else "[]"
-        terms.append(
+        rows.terms.append(
             (g, tid, position, e.term, " ".join(names), e.definition, e.example, e.why_it_matters, e.category,
-             links, e.source)
+             _json([[k.url, k.title] for k in e.see_also_links]), e.source, e.id, _json(list(e.tags)) if e.tags else "",
+             _json([[s.title, s.text] for s in e.sections]), e.glossary, e.attribution)
         )  # fmt: skip
-        aliases += [(g, tid, pos, alias) for pos, alias in enumerate(names)]
-        faqs += [(g, tid, pos, f.q, f.a) for pos, f in enumerate(e.faq)]
-        relations += [(g, tid, pos, lookup[normalize(r)]) for pos, r in enumerate(e.related)]
-    return Rows(terms, aliases, faqs, relations)
+        rows.aliases.extend((g, tid, pos, alias) for pos, alias in enumerate(names))
+        rows.faqs.extend((g, tid, pos, f.q, f.a) for pos, f in enumerate(e.faq))
+        rows.relations.extend((g, tid, pos, ids[r]) for pos, r in enumerate(glossary.relations[position]))
+    return rows
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False) if value else "[]"
 
 
 def fts_query(text: str) -> str:

@@ -32,3 +32,35 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     """User text made safe to echo: one line, no markdown or code breaking out, at most ``limit`` characters."""
     flat = " ".join(clean(text).replace("`", "'").split())
     return f"`{shorten(flat, limit) or ' '}`"
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+
+
+def fit(text: str, limit: int, more: str = "") -> str:
+    """``text`` cut to ``limit`` characters at a paragraph, else a sentence, else a word, ending with "…" and,
+    if given and there is room, ``more`` (e.g. a link to read the rest)."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    tail = ELLIPSIS + (f" {more}" if more and len(more) + 2 <= limit // 3 else "")
+    room = limit - len(tail)
+    if room < 2:
+        return shorten(text, limit)
+    head = text[:room]
+    paragraph = head.rfind("\n\n")
+    if paragraph >= room // 2:
+        return head[:paragraph].rstrip() + "\n" + tail
+    sentences = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if sentences and sentences[-1] >= room // 2:
+        return head[: sentences[-1]] + " " + tail
+    space = head.rfind(" ")
+    cut = head[:space] if space > 0 else head
+    return cut.rstrip(" ,;:-–—") + tail
+
+
+def first_sentence(text: str, limit: int) -> str:
+    """The first sentence of ``text`` (whole, when it fits in ``limit``; cut at a word otherwise)."""
+    text = " ".join(text.split())
+    end = _SENTENCE_END.search(text + " ")
+    return shorten(text[: end.end()] if end else text, limit)

@@ -2,7 +2,8 @@
 
 It uses PyYAML's C parser when the machine has libyaml (4-10x faster than the pure-Python one) and falls back
 to the pure-Python safe loader otherwise. Mappings come back as ``LineDict``: a dict that also knows the line
-of the mapping and of each key. Duplicate keys, which PyYAML silently collapses, are recorded.
+of the mapping and of each key; sequences come back as ``LineList`` with the line of each item. Duplicate keys,
+which PyYAML silently collapses, are recorded.
 """
 
 from __future__ import annotations
@@ -34,8 +35,18 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
+class LineList(list[Any]):
+    """A sequence from YAML with the 1-based line of each item (``lines``)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[int] = []
+
+
 class LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader whose mappings are ``LineDict``."""
+    """Safe loader whose mappings are ``LineDict`` and sequences ``LineList``."""
 
 
 def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
@@ -54,7 +65,16 @@ def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator[LineD
         data[key] = loader.construct_object(value_node, deep=True)
 
 
+def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
+    data = LineList()
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=True))
+        data.lines.append(item.start_mark.line + 1)
+
+
 LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 
 def load(text: str | bytes) -> Any:

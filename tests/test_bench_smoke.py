@@ -17,12 +17,13 @@ if str(ROOT) not in sys.path:  # `bench` is not an installed package; plain `pyt
     sys.path.insert(0, str(ROOT))
 
 from bench import report, synth  # noqa: E402
-from bench.load import measure_load  # noqa: E402
+from bench.load import measure_load, stored_rows  # noqa: E402
 from bench.matching import measure_matching  # noqa: E402
 from bench.render import measure_cards  # noqa: E402
-from bench.tod import measure_tod  # noqa: E402
+from bench.tod import STORE_FUNCTIONS, measure_tod  # noqa: E402
 from bot.loader import load_glossary  # noqa: E402
 from bot.normalize import normalize  # noqa: E402
+from bot.tod import store as tod_store  # noqa: E402
 
 SIZE = 300
 
@@ -62,24 +63,26 @@ def test_dataset_cache_and_queries(dataset: synth.Dataset) -> None:
 async def measured(dataset: synth.Dataset, tmp_path: Path) -> dict[str, Any]:
     """Cold then warm load in this process, then the per-size measurements, as ``bench.child`` runs them."""
     cold, library = await measure_load(dataset.glossary, tmp_path / "g.sqlite3", expect_rebuilt=True)
-    await library.store.db.close()
+    await library.db.close()
     warm, library = await measure_load(dataset.glossary, tmp_path / "g.sqlite3", expect_rebuilt=False)
     try:
-        stored = await library.store.read()
-        assert stored is not None
-        rows = [(row.term_id, row.name, row.aliases) for row in stored.rows]
+        rows = await stored_rows(library)
+        assert len(rows) == SIZE
         matching = measure_matching(library.index, rows, dataset.load_queries())
         cards = await measure_cards(library, seed=1)
     finally:
-        await library.store.db.close()
+        await library.db.close()
     return {"cold": cold, "serve": {"warm": warm, "matching": matching, "cards": cards}}
 
 
 async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) -> None:
     cold, serve = measured["cold"], measured["serve"]
     assert cold["rebuilt"] and not serve["warm"]["rebuilt"] and cold["terms"] == SIZE
-    assert {"parse + validate", "write SQLite", "build index"} <= cold["phases_s"].keys()
-    assert "read SQLite" in serve["warm"]["phases_s"] and cold["peak_rss_mb"] > 0
+    assert {"read files + hash", "parse + validate", "write SQLite", "build index"} <= cold["phases_s"].keys()
+    assert {"read files + hash", "read SQLite", "build index"} <= serve["warm"]["phases_s"].keys()
+    assert "read SQLite" not in cold["phases_s"] and "write SQLite" not in serve["warm"]["phases_s"]
+    assert all(seconds >= 0 for seconds in (*cold["phases_s"].values(), *serve["warm"]["phases_s"].values()))
+    assert sum(cold["phases_s"].values()) <= cold["seconds"] and cold["peak_rss_mb"] > 0
     matching = serve["matching"]
     assert matching["lookup"]["name"]["found"] == 1.0 and matching["lookup"]["alias"]["found"] == 1.0
     assert set(matching["autocomplete"]["by_length"]) == {"1", "2", "3", "4", "5", "6"}
@@ -91,10 +94,15 @@ async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) ->
 
 
 async def test_term_of_the_day_hands_every_post_over(tmp_path: Path) -> None:
+    functions = {name: getattr(tod_store, name) for name in STORE_FUNCTIONS}
     result = await measure_tod(tmp_path, servers=40, terms=100, seed=3)
+    assert functions == {name: getattr(tod_store, name) for name in STORE_FUNCTIONS}  # the timer put them back
     for scenario in ("fresh", "history"):
         assert result[scenario]["handed"] == result[scenario]["sent"] == 40
         assert result[scenario]["statements"] > 0 and result[scenario]["idle_tick_due"] == 0
+        calls = result[scenario]["store_calls"]
+        assert {"due", "record", "confirm", "reschedule"} <= calls.keys() and calls["commit"] >= 2
+        assert sum(n for name, n in calls.items() if name != "commit") == result[scenario]["statements"]
     assert result["history"]["history_rows"] == 40 * 30
 
 

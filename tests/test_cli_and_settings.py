@@ -65,15 +65,38 @@ def test_log_formatter_redacts_tokens() -> None:
 def test_check_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(SHIPPED)]) == 0
     out = capsys.readouterr().out
-    assert "Generative AI Glossary" in out and "problems:   0" in out
+    assert "Generative AI Glossary" in out and "errors:     0" in out and "warnings:   0" in out
     terms = int(next(line for line in out.splitlines() if "terms:" in line).split()[-1])
     assert terms >= 100
+    assert main(["check", "--strict", str(SHIPPED)]) == 0
 
 
-def test_check_reports_problems_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "bad.yaml").write_text("terms:\n  - term: A\n    definition: d\n    related: [B]\n")
+def test_check_counts_then_lists_every_problem_and_strict_fails_on_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entries = "".join(f"  - term: T{n}\n    definition: d\n    depth: {n}\n    related: [B{n}]\n" for n in range(60))
+    (tmp_path / "g.yaml").write_text("terms:\n" + entries + "  - term: Stub\n")
+    assert main(["check", str(tmp_path)]) == 0  # servable: warnings only
+    out = capsys.readouterr().out
+    assert "  terms:      61\n" in out and "  warnings:   62\n" in out
+    counts = out.split("warnings:   62\n")[1].splitlines()[:3]
+    assert counts == [
+        "      60 warning: dangling related",
+        "       1 warning: no definition",
+        "       1 warning: unknown key",
+    ]
+    listed = [line for line in out.splitlines() if line.startswith("g.yaml:")]
+    assert len(listed) == 62  # every one, no cap
+    assert "g.yaml:5: related 'B0' of 'T0' is not in the glossary: dropped [warning]" in listed
+    assert "g.yaml:4: unknown key 'depth' ignored (60 entries) [warning]" in listed
+    assert main(["check", "--strict", str(tmp_path)]) == 1
+    (tmp_path / "g.yaml").write_text("terms:\n  - definition: no name\n")
+    (tmp_path / "h.yaml").write_text("terms:\n  - term: [broken\n")
     assert main(["check", str(tmp_path)]) == 1
-    assert "bad.yaml:4: related term 'B' of 'A' is not in the glossary" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "not servable: 2 error(s)" in captured.err
+    assert "       1 error: no name\n       1 error: syntax\n" in captured.out
+    assert "g.yaml:2: an entry has no 'term' (its name) [error]" in captured.out
 
 
 def test_card_as_text_and_as_exact_payload(

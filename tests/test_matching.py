@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot import limits
 from bot.loader import load_glossary
 from bot.matching import TermIndex
+from bot.model import IndexRow
 from bot.normalize import normalize, singulars
 from tests.conftest import SHIPPED
 
@@ -16,7 +17,7 @@ from tests.conftest import SHIPPED
 @pytest.fixture(scope="module")
 def index() -> TermIndex:
     glossary = load_glossary(SHIPPED)
-    return TermIndex((i, e.term, e.aliases) for i, e in enumerate(glossary.entries))
+    return TermIndex(IndexRow(i, e.term, e.aliases, e.category) for i, e in enumerate(glossary.entries))
 
 
 def name(index: TermIndex, text: str) -> str | None:
@@ -133,11 +134,47 @@ _CACHE: dict[str, TermIndex] = {}
 def _shared_index() -> TermIndex:
     if "i" not in _CACHE:
         glossary = load_glossary(SHIPPED)
-        _CACHE["i"] = TermIndex((i, e.term, e.aliases) for i, e in enumerate(glossary.entries))
+        _CACHE["i"] = TermIndex(IndexRow(i, e.term, e.aliases, e.category) for i, e in enumerate(glossary.entries))
     return _CACHE["i"]
 
 
 def test_random_id_and_empty_index() -> None:
     assert TermIndex([]).random_id() is None
     assert TermIndex([]).autocomplete("x") == []
-    assert TermIndex([(7, "Only", ())]).random_id() == 7
+    assert TermIndex([IndexRow(7, "Only", ())]).random_id() == 7
+    assert TermIndex([IndexRow(7, "Stub", (), stub=True)]).random_id() is None  # stubs are never picked
+
+
+def index_of(*rows: tuple[str, tuple[str, ...], str]) -> TermIndex:
+    return TermIndex(IndexRow(n, name, aliases, category) for n, (name, aliases, category) in enumerate(rows, 1))
+
+
+def test_shared_names_and_aliases_find_every_term_and_autocomplete_shows_categories() -> None:
+    index = index_of(
+        ("Continuous Delivery", ("CD",), "Practices"),
+        ("Continuous Deployment", ("CD",), "Practices"),
+        ("Pipeline", (), "CI"),
+        ("Pipeline", (), "Data"),
+        ("Stage", ("Pipeline",), "CI"),
+        ("Compact Disc", (), ""),
+    )
+    assert index.find("cd") == (1, 2) and index.lookup("CD") is None
+    assert index.find("pipelines") == (3, 4)  # plurals too; the alias of Stage loses to the two names
+    assert index.find("stage") == (5,) and index.find("compact disc") == (6,)
+    labels = {c.label: c.value for c in index.autocomplete("CD")}
+    assert labels == {"CD → Continuous Delivery (Practices)": "Continuous Delivery",
+                      "CD → Continuous Deployment (Practices)": "Continuous Deployment"}  # fmt: skip
+    pipelines = [c for c in index.autocomplete("pipeline") if c.term_id in (3, 4)]
+    assert [(c.label, c.value) for c in pipelines] == [("Pipeline (CI)", "id:3"), ("Pipeline (Data)", "id:4")]
+    assert index.find("id:4") == (4,) and index.find("id:99") == ()
+    assert index.suggest("pipelin")[:2] == [3, 4]
+
+
+def test_symbols_that_make_a_word_are_kept_and_acronyms_in_parentheses_are_found() -> None:
+    names = ["C", "C#", "C++", "F#", ".NET", ">>>", "...", "Long Short-Term Memory (LSTM)", "Mamba (model)"]
+    index = index_of(*((n, (), "") for n in names))
+    for number, name in enumerate(names, 1):
+        assert index.find(name) == (number,), name
+    assert index.find("c#") == (2,) and index.find("c") == (1,) and index.find(".net") == (5,)
+    assert index.find("LSTM") == (8,) and index.find("long short-term memory") == (8,)
+    assert index.find("mamba") == (9,) and index.find("model") == ()  # only acronym-like parentheses count

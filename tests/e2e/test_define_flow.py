@@ -139,12 +139,18 @@ async def test_glossary_reload_owner_only_and_failed_reload_keeps_serving(
     async with running_bot(emulator, db_path, glossary=folder) as bot:
         refused = await emulator.slash(w.guild, w.admin, "glossary reload").response()
         assert refused.ephemeral and "Only the bot's owner" in refused.content
-        (folder / "g.yaml").write_text(good.replace("[Beta]", "[Gamma]"))
+        (folder / "g.yaml").write_text(good.replace("[Beta]", "[Gamma]") + "  - term: [unclosed\n")
         ix = emulator.slash(w.guild, w.owner, "glossary reload")
         answer = await ix.message()
-        assert "Reload refused" in answer.content and "g.yaml:4: related term 'Gamma'" in answer.content
+        assert answer.content.startswith("Reload refused; still serving the previous glossary. 1 error(s):")
+        assert "g.yaml:8: YAML syntax error" in answer.content  # found at the end of the file
         still = await emulator.slash(w.guild, w.alice, "define", {"term": "alpha"}).response()
         assert still.embed["title"] == "Alpha" and labels(still.components) == ["Beta"]
+        (folder / "g.yaml").write_text(good.replace("[Beta]", "[Gamma]"))  # a dangling related: only a warning
+        warned = await emulator.slash(w.guild, w.owner, "glossary reload").message()
+        assert warned.content.startswith("Glossary reloaded: 2 terms") and "1 warning(s)" in warned.content
+        assert "• g.yaml:4: related 'Gamma' of 'Alpha' is not in the glossary: dropped" in warned.content
+        assert labels((await emulator.slash(w.guild, w.alice, "define", {"term": "alpha"}).response()).components) == []
         (folder / "g.yaml").write_text(good + "  - term: Gamma\n    definition: G.\n")
         ix = emulator.slash(w.guild, w.owner, "glossary reload")
         assert "Glossary reloaded: 3 terms" in (await ix.message()).content
