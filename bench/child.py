@@ -21,28 +21,28 @@ async def _cold(args: dict[str, Any]) -> dict[str, Any]:
     from bench.load import measure_load
 
     result, library = await measure_load(Path(args["glossary"]), Path(args["db"]), expect_rebuilt=True)
-    await library.store.db.close()
+    await library.db.close()
     return result
 
 
 async def _serve(args: dict[str, Any]) -> dict[str, Any]:
     """Warm load (a restart), then everything measured on the loaded glossary, as the running bot has it."""
-    from bench.load import measure_load
+    from bench.load import measure_load, stored_rows
 
     load, library = await measure_load(Path(args["glossary"]), Path(args["db"]), expect_rebuilt=False)
     from bench.matching import measure_matching
     from bench.render import measure_cards
     from bench.synth import read_queries
 
-    queries = read_queries(Path(args["queries"]))
-    stored = await library.store.read()
-    assert stored is not None
-    rows = [(row.term_id, row.name, row.aliases) for row in stored.rows]
-    del stored
-    result: dict[str, Any] = {"warm": load}
-    result["matching"] = measure_matching(library.index, rows, queries)
-    result["cards"] = await measure_cards(library, int(args["seed"]))
-    await library.store.db.close()
+    try:
+        queries = read_queries(Path(args["queries"]))
+        rows = await stored_rows(library)
+        result: dict[str, Any] = {"warm": load}
+        result["matching"] = measure_matching(library.index, rows, queries)
+        del rows
+        result["cards"] = await measure_cards(library, int(args["seed"]))
+    finally:
+        await library.db.close()
     return result
 
 

@@ -2,8 +2,17 @@
 
 Each runs in its own fresh process (see ``bench.child``) so the peak RSS is the bot's after a start, not the
 leftovers of a larger glossary measured earlier. The load is exactly the bot's start-up call,
-``Library(GlossaryStore(await bot.db.connect(path)), glossary).load()``; the phases inside it are timed by
-wrapping the functions ``bot.library`` calls, so a slow load says *which* phase is slow without a second run.
+``Library(await Database.open(path), glossary).load()``; the phases inside it are timed by wrapping the
+functions ``bot.library`` calls, so a slow load says *which* phase is slow without a second run:
+
+- ``read files + hash``: ``bot.library.read_sources``;
+- ``parse + validate``: ``bot.library.parse`` (cold only);
+- ``write SQLite``: ``Library._write``, the new generation written in chunks and published (cold only);
+- ``read SQLite``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
+- ``build index``: ``bot.library._snapshot``, the ``TermIndex`` over those rows (both).
+
+The cold load builds the index inside ``Library._write``: each phase is timed *exclusive* of the phases
+nested in it, so the phases never count the same second twice.
 """
 
 from __future__ import annotations
@@ -17,39 +26,49 @@ from typing import Any
 
 import bot.library
 from bench.timing import memory
-from bot.db import connect
+from bot.database import Database
 from bot.library import Library
-from bot.store import GlossaryStore
+
+PHASES = ("read files + hash", "parse + validate", "write SQLite", "read SQLite", "build index")  # in load order
 
 
 class PhaseTimer:
-    """Accumulates wall time per phase by wrapping the callables ``bot.library`` uses (sync or async)."""
+    """Accumulates wall time per phase by wrapping the callables ``bot.library`` uses (sync or async).
+
+    Time is exclusive: a phase that runs inside another (the index built inside the write) is taken out of the
+    outer one. Phases of one load run one after the other (an awaited worker thread at most), so a running
+    total of what was already counted is enough to tell what was nested.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self._counted = 0.0  # every second already attributed to some phase
 
-    def _add(self, phase: str, started: float) -> None:
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+    def _add(self, phase: str, started: float, counted_before: float) -> None:
+        elapsed = time.perf_counter() - started
+        own = elapsed - (self._counted - counted_before)
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + own
+        self._counted += own
 
     def sync(self, phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            counted, started = self._counted, time.perf_counter()
             try:
                 return func(*args, **kwargs)
             finally:
-                self._add(phase, started)
+                self._add(phase, started, counted)
 
         return timed
 
     def coro(self, phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         async def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            counted, started = self._counted, time.perf_counter()
             try:
                 return await func(*args, **kwargs)
             finally:
-                self._add(phase, started)
+                self._add(phase, started, counted)
 
         return timed
 
@@ -61,47 +80,65 @@ def _instrumented(library: Library, timer: PhaseTimer) -> Iterator[None]:
     module_patches = {
         "read_sources": timer.sync("read files + hash", bot.library.read_sources),
         "parse": timer.sync("parse + validate", bot.library.parse),
-        "_index_of": timer.sync("build index", bot.library._index_of),
+        "_snapshot": timer.sync("build index", bot.library._snapshot),
     }
     originals = {name: getattr(bot.library, name) for name in module_patches}
     for name, patched in module_patches.items():
         setattr(bot.library, name, patched)
-    store.write = timer.coro("write SQLite", store.write)  # type: ignore[method-assign]
-    store.read = timer.coro("read SQLite", store.read)  # type: ignore[method-assign]
+    library._write = timer.coro("write SQLite", library._write)  # type: ignore[method-assign]
+    store.index_rows = timer.coro("read SQLite", store.index_rows)  # type: ignore[method-assign]
     try:
         yield
     finally:
         for name, original in originals.items():
             setattr(bot.library, name, original)
-        del store.write, store.read  # back to the class's methods
+        del library._write, store.index_rows  # back to the classes' methods
 
 
 async def open_library(glossary: Path, db_path: Path) -> Library:
-    """A library over a new connection, as the bot builds it at start."""
-    return Library(GlossaryStore(await connect(db_path)), glossary)
+    """A library over a newly opened database, as the bot builds it at start."""
+    return Library(await Database.open(db_path), glossary)
 
 
 async def measure_load(glossary: Path, db_path: Path, *, expect_rebuilt: bool) -> tuple[dict[str, Any], Library]:
-    """Run one load and report its time, phases and memory; returns the library for further measurements."""
+    """Run one load and report its time, phases and memory; returns the library for further measurements.
+
+    The caller closes the library's database (``await library.db.close()``).
+    """
     before = memory()
     library = await open_library(glossary, db_path)
     timer = PhaseTimer()
-    with _instrumented(library, timer):
-        started = time.perf_counter()
-        report = await library.load()
-        seconds = time.perf_counter() - started
+    try:
+        with _instrumented(library, timer):
+            started = time.perf_counter()
+            report = await library.load()
+            seconds = time.perf_counter() - started
+        if report.rebuilt != expect_rebuilt:
+            raise RuntimeError(f"expected rebuilt={expect_rebuilt}, the load reported {report.summary()}")
+    except BaseException:
+        await library.db.close()
+        raise
     after = memory()
-    if report.rebuilt != expect_rebuilt:
-        raise RuntimeError(f"expected rebuilt={expect_rebuilt}, the load reported {report.summary()}")
     result = {
         "seconds": seconds,
         "terms": report.terms,
         "aliases": report.aliases,
         "rebuilt": report.rebuilt,
-        "phases_s": timer.seconds,
+        "generation": library.current.generation,
+        "phases_s": {phase: timer.seconds[phase] for phase in PHASES if phase in timer.seconds},
         "rss_before_mb": before["rss_mb"],
         "rss_after_mb": after["rss_mb"],
         "peak_rss_mb": after["peak_rss_mb"],
         "db_mb": sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 1e6,
     }
     return result, library
+
+
+async def stored_rows(library: Library) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(term id, name, aliases) of every term of the generation being served, read back from SQLite.
+
+    The difflib baseline of ``bench.matching`` is built from these, so it searches exactly the names and
+    aliases the bot's index has.
+    """
+    rows = await library.store.index_rows(library.current.generation)
+    return [(row.term_id, row.name, row.aliases) for row in rows]

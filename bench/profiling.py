@@ -1,19 +1,21 @@
 """Profiles behind the benchmark's MISS lines: ``python -m bench.profiling WHAT [--terms N] [--top K]``.
 
-``WHAT`` is ``parse`` (YAML → validated glossary), ``write`` (the SQLite rebuild, per statement),
+``WHAT`` is ``parse`` (YAML → validated glossary), ``write`` (writing a new generation to SQLite, per statement),
 ``autocomplete``, ``suggest`` or ``roundtrip`` (``/define`` through the emulator at concurrency 50, by area).
 Each runs on the same deterministic data as ``make bench``, so a fix in ``bot/`` can be checked against the
 profile that motivated it before running the whole benchmark again.
 
 cProfile only sees the thread it runs in: the loader and the index build run in worker threads inside
-``Library.load``, so they are profiled here by calling them directly; SQL runs in aiosqlite's thread, so the
-write is broken down by timing each statement instead.
+``Library.load`` (and the loader parses a large glossary in two processes), so they are profiled here by
+calling them directly, in this process; SQL runs in aiosqlite's thread, so the write is broken down by timing
+each statement instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
@@ -36,13 +38,12 @@ def _print_stats(profile: cProfile.Profile, top: int) -> None:
 
 
 async def _index(ds: synth.Dataset, workdir: Path) -> Any:
-    from bot.db import connect
+    from bot.database import Database
     from bot.library import Library
-    from bot.store import GlossaryStore
 
-    db = await connect(workdir / "profile.sqlite3")
+    db = await Database.open(workdir / "profile.sqlite3")
     try:
-        library = Library(GlossaryStore(db), ds.glossary)
+        library = Library(db, ds.glossary)
         await library.load()
     finally:
         await db.close()
@@ -50,68 +51,113 @@ async def _index(ds: synth.Dataset, workdir: Path) -> Any:
 
 
 def profile_parse(ds: synth.Dataset, top: int) -> None:
-    from bot.loader import default_name_for, parse, read_sources
+    import bot.loader
+    from bot.loader import default_name_for, parse
+    from bot.sources import read_sources
 
     sources, digest = read_sources(ds.glossary)
     profile = cProfile.Profile()
-    started = time.perf_counter()
-    profile.runcall(parse, sources, digest, default_name_for(ds.glossary))
-    print(f"parse + validate, profiled: {time.perf_counter() - started:.2f} s (the profiler roughly doubles it)")
+    processes = bot.loader.PARSE_PROCESSES
+    bot.loader.PARSE_PROCESSES = 1  # in this process, where the profiler sees it (the bot uses two for big files)
+    try:
+        started = time.perf_counter()
+        profile.runcall(parse, sources, digest, default_name_for(ds.glossary))
+    finally:
+        bot.loader.PARSE_PROCESSES = processes
+    print(
+        f"parse + validate in one process, profiled: {time.perf_counter() - started:.2f} s "
+        "(the profiler roughly doubles it)"
+    )
     _print_stats(profile, top)
 
 
 async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
+    """``Library._write`` (what a cold load does after parsing), broken down by statement."""
+    import bot.database
+    import bot.library
     import bot.store
-    from bot.db import connect
+    from bot.database import Database
+    from bot.library import Library
     from bot.loader import load_glossary
-    from bot.store import GlossaryStore
 
     glossary = load_glossary(ds.glossary)
-    db = await connect(workdir / "write.sqlite3")
+    db = await Database.open(workdir / "write.sqlite3")
+    library = Library(db, ds.glossary)
     spent: dict[str, float] = defaultdict(float)
     calls = 0
-    original_normalize = bot.store.normalize
+    originals: dict[tuple[Any, str], Any] = {}
+
+    def patch(owner: Any, name: str, replacement: Any) -> None:
+        originals[(owner, name)] = getattr(owner, name)
+        setattr(owner, name, replacement)
 
     def counting_normalize(text: str) -> str:
         nonlocal calls
         calls += 1
-        return original_normalize(text)
+        return normalize(text)
 
-    def timed(method: Any) -> Any:
-        async def run(sql: str, *args: Any) -> Any:
+    def timed_statement(method: Any) -> Any:
+        async def run(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return await method(sql, *args)
+                return await method(self, sql, *args, **kwargs)
             finally:
                 spent[" ".join(sql.split())[:48]] += time.perf_counter() - started
 
         return run
 
-    # Only executemany and commit are wrapped: ``db.execute`` is also used as ``async with``, which a plain
-    # coroutine wrapper would break. Single statements land in "Python between statements".
-    bot.store.normalize = counting_normalize  # type: ignore[assignment]
-    db.executemany = timed(db.executemany)  # type: ignore[method-assign]
-    commit = db.commit
-
-    async def timed_commit() -> None:
+    @contextlib.asynccontextmanager
+    async def timed_transaction() -> Any:
         started = time.perf_counter()
-        await commit()
-        spent["COMMIT"] += time.perf_counter() - started
+        async with transaction() as tx:
+            spent["BEGIN IMMEDIATE"] += time.perf_counter() - started
+            yield tx
+            ending = time.perf_counter()
+        spent["COMMIT"] += time.perf_counter() - ending
 
-    db.commit = timed_commit  # type: ignore[method-assign]
+    def timed_chunks(*args: Any) -> Any:
+        parts = build_chunks(*args)  # rows of a chunk are built in a worker thread, between the transactions
+        while True:
+            started = time.perf_counter()
+            rows = next(parts, None)
+            spent["(rows of each chunk built, worker thread)"] += time.perf_counter() - started
+            if rows is None:
+                return
+            yield rows
+
+    def timed_snapshot(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return snapshot(*args)
+        finally:
+            spent["(index built: TermIndex, worker thread)"] += time.perf_counter() - started
+
+    normalize, transaction = bot.store.normalize, db.transaction
+    build_chunks, snapshot = bot.library.chunks, bot.library._snapshot
+    patch(bot.store, "normalize", counting_normalize)
+    for name in ("execute", "executemany", "fetchall"):
+        patch(bot.database.Transaction, name, timed_statement(getattr(bot.database.Transaction, name)))
+    patch(bot.library, "chunks", timed_chunks)
+    patch(bot.library, "_snapshot", timed_snapshot)
+    db.transaction = timed_transaction  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
-        await GlossaryStore(db).write(glossary)
+        await library._write(glossary)
         total = time.perf_counter() - started
     finally:
-        bot.store.normalize = original_normalize  # type: ignore[assignment]
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+        del db.transaction
         await db.close()
-    print(f"GlossaryStore.write of {len(glossary.entries):,} terms: {total:.2f} s; normalize() called {calls:,} times")
-    print("(executemany times include the Python generators that build their rows, normalize() among them)")
+    print(
+        f"Library._write of {len(glossary.entries):,} terms (a new generation in chunks of {bot.store.WRITE_CHUNK:,}"
+        f" terms, then published): {total:.2f} s; normalize() called {calls:,} times"
+    )
+    print("(executemany times include turning their rows into a list; term_ids builds its rows there)")
     for sql, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         if seconds >= 0.005:
             print(f"  {seconds:6.2f} s  {sql}")
-    print(f"  {total - sum(spent.values()):6.2f} s  (single statements: BEGIN, DELETEs, ids, meta; Python)")
+    print(f"  {total - sum(spent.values()):6.2f} s  (the rest: Python on the event loop, thread hops)")
 
 
 def profile_matching(what: str, ds: synth.Dataset, index: Any, top: int) -> None:

@@ -1,8 +1,9 @@
 """Card rendering: ``Replies.card`` (card from SQLite or the library's cache, embed, buttons) → ``views.payload``.
 
 This is the work behind every ``/define`` hit and every related-term button, short of the HTTP call. Two
-series: distinct terms (more than the library's 1,024-card cache, so each is read from SQLite over the
-aiosqlite thread) and a small hot set (served from the cache), because a real server mixes both.
+series: distinct terms (more than the library's 1,024-card cache, so each is read from SQLite on the
+database's reader connection, over the aiosqlite thread) and a small hot set (served from the cache), because
+a real server mixes both.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from bench.timing import summary
 from bot.library import CARD_CACHE_SIZE, Library
+from bot.misses import MissLog
 from bot.replies import Replies
 from bot.views import payload
 
@@ -24,7 +26,7 @@ HOT_CALLS = 2_000
 
 async def measure_cards(library: Library, seed: int) -> dict[str, Any]:
     """p50/p99/max of card → payload for uncached and cached terms; also checks every payload has an embed."""
-    replies = Replies(library)
+    replies = Replies(library, MissLog(library.db))  # as ``bot.services`` wires it; a card records no miss
     order = library.index.order
     rng = random.Random(seed)
     distinct = rng.sample(order, min(DISTINCT_CARDS, len(order)))

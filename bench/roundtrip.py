@@ -1,13 +1,15 @@
 """``/define`` through the local Discord emulator: INTERACTION_CREATE sent → interaction callback received.
 
-The real bot (``bot.client.GlossaryBot`` with its cogs, commands synced to the emulator) and the emulator
-(``tests.emulator``: REST v10 and the gateway on 127.0.0.1) run in this one process and event loop, so the time
+The real bot (``bot.client.GlossaryBot`` over ``bot.services.Services``, as ``python -m bot`` builds it, with its
+cogs, commands synced to the emulator) and the emulator (``tests.emulator``: REST v10 and the gateway on
+127.0.0.1) run in this one process and event loop, so the time
 includes both sides' JSON, websocket and HTTP work -- what a bot process does per interaction, plus the
 emulator's share, which real Discord does on its own machines. The latency of each interaction is the
 emulator's own ``elapsed`` on the accepted callback (from creating the interaction to receiving the answer).
 
 Traffic is a fixed mix drawn from the glossary's query set: mostly names and aliases as people type them, and a
-share of misspellings that take the did-you-mean path (which also records the miss in SQLite). Waiting for
+share of misspellings that take the did-you-mean path (which also counts the miss, in memory: ``MissLog`` writes
+to SQLite in batches, every 30 s, off the answer's path). Waiting for
 callbacks uses ``EventLog.wait_for(since=mark)`` rather than ``InteractionHandle.response()``: the latter
 rescans the whole event log on every call, which at thousands of interactions would measure the emulator's
 bookkeeping instead of the bot.
@@ -94,9 +96,8 @@ async def measure_roundtrip(args: dict[str, Any]) -> dict[str, Any]:
         return {"not_measured": f"the emulator harness is not importable: {exc}"}
 
     from bot.client import EXTENSIONS, GlossaryBot
-    from bot.db import connect
-    from bot.library import Library
-    from bot.store import GlossaryStore
+    from bot.services import Services
+    from bot.tod.ports import SystemClock
 
     logging.getLogger("discord").setLevel(logging.WARNING)
     queries = read_queries(Path(args["queries"]))
@@ -105,13 +106,13 @@ async def measure_roundtrip(args: dict[str, Any]) -> dict[str, Any]:
     # Only the cogs that exist: the term-of-the-day cog may not be written yet (it is not on this path).
     extensions = tuple(name for name in EXTENSIONS if importlib.util.find_spec(name) is not None)
 
-    db = await connect(Path(args["db"]))
+    # The bot's own wiring: database, glossary, misses, answers and the term-of-the-day service (whose loop
+    # runs in the background, with no server set up it only sleeps).
+    services = await Services.open(Path(args["db"]), Path(args["glossary"]), SystemClock())
     try:
-        library = Library(GlossaryStore(db), Path(args["glossary"]))
-        await library.load()
         async with Emulator() as emu:
             world = seed_default_world(emu)
-            bot = GlossaryBot(library=library, sync_commands=True, extensions=extensions)
+            bot = GlossaryBot(services, sync_commands=True, extensions=extensions)
             async with run_client(emu, bot):
                 for text, _ in _traffic(queries, WARMUP, seed - 1):
                     await _one(emu, world, text)
@@ -120,7 +121,7 @@ async def measure_roundtrip(args: dict[str, Any]) -> dict[str, Any]:
             violations = [str(v) for v in emu.violations]
             errors = [getattr(r, "msg", str(r)) for r in emu.client_errors]
         return {
-            "terms": len(library.index),
+            "terms": len(services.library.index),
             "extensions": list(extensions),
             "mix": f"{1 - MISSPELLED_SHARE:.0%} names/aliases, {MISSPELLED_SHARE:.0%} misspelled",
             "concurrency_1": one,
@@ -129,4 +130,4 @@ async def measure_roundtrip(args: dict[str, Any]) -> dict[str, Any]:
             "client_errors": [str(e) for e in errors[:20]],
         }
     finally:
-        await db.close()
+        await services.close()

@@ -1,7 +1,7 @@
 """Term of the day: many servers due in the same minute, one scheduler tick, in process.
 
-The scheduler (``bot.tod.TermOfDay``) runs with a controlled clock and a poster that only records what it is
-handed, so the time measured is the bot's own work -- the due query, choosing a term per server, recording
+The scheduler (``bot.tod.service.TermOfDay``) runs with a controlled clock and a poster that only records what
+it is handed, so the time measured is the bot's own work -- the due query, choosing a term per server, recording
 the posts before sending, handing every post over, confirming and rescheduling -- with no network and no rate
 limit in it. 09:00 in the morning is the popular choice, so "10,000 servers due in one minute" is the real
 peak, spread over a dozen time zones whose local times all map to that same UTC minute.
@@ -9,22 +9,29 @@ peak, spread over a dozen time zones whose local times all map to that same UTC 
 Two scenarios: a fresh database (first day) and one with 30 days of history per server (the rotation must
 then avoid 30 used terms per server, and the history query reads 300,000 rows), because the second is what a
 bot that has been running a month does every morning.
+
+The SQLite share of the tick is measured by wrapping the functions of ``bot.tod.store`` the tick calls (and the
+database's ``transaction``, whose BEGIN and COMMIT are reported as ``commit``), with statements counted by the
+database's own counter (``Database.statements``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.db import connect
-from bot.schedule import local_date, nonce_for
-from bot.tod import TermOfDay
-from bot.tod_store import ScheduleConfig, TodStore
+from bot.database import Database, Transaction
+from bot.tod import store as tod_store
+from bot.tod.schedule import local_date, nonce_for
+from bot.tod.service import TermOfDay
+from bot.tod.store import ScheduleConfig
 
 ZONES = (
     "UTC",
@@ -42,11 +49,13 @@ ZONES = (
 )
 DUE_AT = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # a Monday; every server's slot is this minute
 HISTORY_DAYS = 30
-STORE_METHODS = ("due", "cycles", "record", "confirm", "miss", "reschedule", "retry", "disable", "commit")
+# The functions of ``bot.tod.store`` a tick calls (the writes through ``Writes.apply``); "commit" is added per
+# transaction.
+STORE_FUNCTIONS = ("due", "cycles", "record", "confirm", "close", "miss", "reschedule", "retry", "disable")
 
 
 class ManualClock:
-    """A clock the benchmark sets; sleeping returns at once (the scheduler never waits on it here)."""
+    """A ``bot.tod.ports.Clock`` the benchmark sets; sleeping returns at once (the tick never waits on it)."""
 
     def __init__(self, now: datetime) -> None:
         self.current = now
@@ -59,7 +68,8 @@ class ManualClock:
 
 
 class RecordingPoster:
-    """Takes every post and answers like Discord would (a message id), recording when each was handed over."""
+    """A ``bot.tod.ports.Poster``: takes every post and answers like Discord would (a message id), recording
+    when each was handed over."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[int, int, int, date, str]] = []
@@ -76,36 +86,64 @@ class RecordingPoster:
 
 
 class StoreTimer:
-    """Statements issued and time spent per ``TodStore`` method during a tick (patched on the one instance).
+    """Statements issued and time spent per ``bot.tod.store`` function during a tick, and per transaction.
 
-    Statements come from the store's own counter, so a batch method called with nothing to write (which
-    issues no statement) is not counted.
+    The module's functions are replaced while the timer is active (``with StoreTimer(db):``) and restored after
+    it; ``bot.tod.service`` and ``Writes.apply`` look them up on the module at each call, so every call of the
+    tick goes through the wrappers. Statements come from the database's own counter, so a batch function called
+    with nothing to write (which issues no statement) is not counted. Every transaction counts once as
+    ``commit``, with the time of its BEGIN IMMEDIATE and its COMMIT.
     """
 
-    def __init__(self, store: TodStore) -> None:
-        self.store = store
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.calls: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
-        for name in STORE_METHODS:
-            setattr(store, name, self._wrap(name, getattr(store, name)))
+        self._originals: dict[str, Any] = {}
 
-    def _wrap(self, name: str, method: Any) -> Any:
+    def __enter__(self) -> StoreTimer:
+        for name in STORE_FUNCTIONS:
+            self._originals[name] = getattr(tod_store, name)
+            setattr(tod_store, name, self._wrap(name, self._originals[name]))
+        self.db.transaction = self._transaction(self.db.transaction)  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self._originals.items():
+            setattr(tod_store, name, original)
+        self._originals.clear()
+        del self.db.transaction  # back to the class's method
+
+    def _count(self, name: str, statements: int, seconds: float) -> None:
+        self.calls[name] = self.calls.get(name, 0) + statements
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def _wrap(self, name: str, function: Any) -> Any:
         async def timed(*args: Any, **kwargs: Any) -> Any:
-            before = self.store.statements
+            before = self.db.statements.count
             started = time.perf_counter()
             try:
-                return await method(*args, **kwargs)
+                return await function(*args, **kwargs)
             finally:
-                issued = self.store.statements - before
+                issued = self.db.statements.count - before
                 if issued:
-                    self.calls[name] = self.calls.get(name, 0) + issued
-                    self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+                    self._count(name, issued, time.perf_counter() - started)
 
         return timed
 
-    def reset(self) -> None:
-        self.calls.clear()
-        self.seconds.clear()
+    def _transaction(
+        self, transaction: Callable[[], contextlib.AbstractAsyncContextManager[Transaction]]
+    ) -> Callable[[], contextlib.AbstractAsyncContextManager[Transaction]]:
+        @contextlib.asynccontextmanager
+        async def timed() -> AsyncIterator[Transaction]:
+            started = time.perf_counter()
+            async with transaction() as tx:
+                self._count("commit", 1, time.perf_counter() - started)  # BEGIN (and any wait for the lock)
+                yield tx
+                ending = time.perf_counter()
+            self._count("commit", 0, time.perf_counter() - ending)  # COMMIT
+
+        return timed
 
 
 def _servers(count: int, seed: int) -> list[ScheduleConfig]:
@@ -131,7 +169,7 @@ def _servers(count: int, seed: int) -> list[ScheduleConfig]:
     return configs
 
 
-async def _add_history(db: Any, configs: list[ScheduleConfig], term_ids: list[int], seed: int) -> int:
+async def _add_history(db: Database, configs: list[ScheduleConfig], term_ids: list[int], seed: int) -> int:
     """Up to ``HISTORY_DAYS`` sent posts per server before today, all in rotation cycle 0, in one transaction."""
     rng = random.Random(seed + 1)
     days = min(HISTORY_DAYS, len(term_ids) - 1)  # leave at least one unused term for today
@@ -155,44 +193,43 @@ async def _add_history(db: Any, configs: list[ScheduleConfig], term_ids: list[in
                     stamp,
                 )
             )
-    await db.executemany(
-        "INSERT INTO tod_posts (guild_id, local_date, term_id, channel_id, cycle, status, message_id, nonce,"
-        " created_at, updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    await db.commit()
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO tod_posts (guild_id, local_date, term_id, channel_id, cycle, status, message_id, nonce,"
+            " created_at, updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     return len(rows)
 
 
 async def _scenario(db_path: Path, servers: int, term_ids: list[int], seed: int, history: bool) -> dict[str, Any]:
-    db = await connect(db_path)
+    db = await Database.open(db_path)
     try:
-        store = TodStore(db)
         configs = _servers(servers, seed)
-        await store.upsert_schedules(configs, int(DUE_AT.timestamp()) - 86_400)
-        await store.commit()
+        async with db.transaction() as tx:
+            await tod_store.upsert_schedules(tx, configs, int(DUE_AT.timestamp()) - 86_400)
         history_rows = await _add_history(db, configs, term_ids, seed) if history else 0
         clock = ManualClock(DUE_AT + timedelta(seconds=2))
         poster = RecordingPoster()
-        scheduler = TermOfDay(store, poster, lambda: term_ids, clock)
-        timer = StoreTimer(store)
-        started = time.perf_counter_ns()
-        report = await scheduler.tick()
-        ended = time.perf_counter_ns()
+        scheduler = TermOfDay(db, lambda: term_ids, clock)  # the bot's options: batches of 10,000, 50 in flight
+        with StoreTimer(db) as timer:
+            started = time.perf_counter_ns()
+            report = await scheduler.tick(poster)
+            ended = time.perf_counter_ns()
+            timer_snapshot = (dict(timer.calls), dict(timer.seconds))
         clock.current += timedelta(seconds=60)
-        timer_snapshot = (dict(timer.calls), dict(timer.seconds))
-        timer.reset()
-        idle_before = store.statements
-        idle = await scheduler.tick()
-        idle_statements = store.statements - idle_before
+        idle_before = db.statements.count
+        idle = await scheduler.tick(poster)
+        idle_statements = db.statements.count - idle_before
         guilds = {p[0] for p in poster.posts}
         if report.handed != servers or len(guilds) != servers or report.sent != servers:
             raise RuntimeError(f"expected {servers} posts, the tick reported {report}")
         if history:
             used = {}
-            async with db.execute("SELECT guild_id, group_concat(term_id) FROM tod_posts GROUP BY guild_id") as cur:
-                for guild_id, terms in await cur.fetchall():
-                    used[guild_id] = terms.split(",")
+            for guild_id, terms in await db.fetchall(
+                "SELECT guild_id, group_concat(term_id) FROM tod_posts GROUP BY guild_id"
+            ):
+                used[guild_id] = terms.split(",")
             if any(len(set(v)) != len(v) for v in used.values()):
                 raise RuntimeError("a server got a term it already had in this rotation")
         return {
