@@ -139,8 +139,9 @@ class Replies:
         if not query.strip():
             return notice("Type something to search for, for example `/search images from text`.")
         snapshot = self.library.current
-        found = await self.library.search(query, MAX_RESULTS, snapshot)
-        results = [(tid, name) for tid, name in found if tid in snapshot.index.names]
+        named = [(tid, snapshot.index.names[tid]) for tid in snapshot.index.find(query[:MAX_QUERY])]
+        found = named + await self.library.search(query, MAX_RESULTS, snapshot)  # what the query names comes first
+        results = list(dict.fromkeys((tid, name) for tid, name in found if tid in snapshot.index.names))[:MAX_RESULTS]
         if not results:
             suggestions = snapshot.index.suggest(query[:MAX_QUERY], limit=MAX_SUGGESTIONS)
             text = f"Nothing in the glossary matches {quote(query)}." + (" Did you mean:" if suggestions else "")

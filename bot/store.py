@@ -115,17 +115,23 @@ class GlossaryStore:
         return None if row is None else str(row[0])
 
     async def search(self, generation: int, query: str, limit: int = 10) -> list[tuple[int, str]]:
-        """Full-text search over names, aliases and definitions; names weigh most. Returns (id, name)."""
-        match = fts_query(query)
-        if not match:
-            return []
-        rows = await self.db.fetchall(
-            "SELECT t.id, t.name FROM glossary_fts AS f JOIN glossary_terms AS t ON t.row = f.rowid"
-            " WHERE glossary_fts MATCH ? AND t.generation = ?"
-            " ORDER BY bm25(glossary_fts, 10.0, 6.0, 1.0, 3.0) LIMIT ?",
-            (match, generation, limit),
-        )
-        return [(int(tid), str(name)) for tid, name in rows]
+        """Full-text search over names, aliases, definitions and tags; names weigh most. Returns (id, name).
+
+        Terms with every word come first; when they are fewer than ``limit``, terms with any word follow.
+        """
+        found: dict[int, str] = {}
+        for match in (fts_query(query, "AND"), fts_query(query, "OR")):
+            if not match or len(found) >= limit:
+                continue
+            rows = await self.db.fetchall(
+                "SELECT t.id, t.name FROM glossary_fts AS f JOIN glossary_terms AS t ON t.row = f.rowid"
+                " WHERE glossary_fts MATCH ? AND t.generation = ?"
+                " ORDER BY bm25(glossary_fts, 40.0, 20.0, 1.0, 5.0) LIMIT ?",
+                (match, generation, limit),
+            )
+            for tid, name in rows:
+                found.setdefault(int(tid), str(name))
+        return list(found.items())[:limit]
 
     # -- writes (in the caller's transaction) -------------------------------------------------------------------
     @staticmethod
@@ -261,7 +267,8 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if value else "[]"
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression from free text: each word quoted (so no FTS syntax leaks in), prefix-matched."""
+def fts_query(text: str, operator: str = "OR") -> str:
+    """An FTS5 MATCH expression from free text: each word quoted (so no FTS syntax leaks in), prefix-matched,
+    joined by ``operator`` (AND, OR)."""
     words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split() if w][:8]
-    return " OR ".join(f'"{w[:40]}"*' for w in words)
+    return f" {operator} ".join(f'"{w[:40]}"*' for w in words)

@@ -21,6 +21,9 @@ async def test_define_known_term_is_a_public_card_with_related_buttons(replies: 
         "Transformer",
         "Variational Autoencoder",
         "Prompt Engineering",
+        "Foundation Model",
+        "Discriminative Model",
+        "Artificial Intelligence",
     ]
     assert (await replies.define("LLMs", private=True)).ephemeral
 

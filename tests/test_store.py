@@ -60,6 +60,9 @@ async def test_card_from_store_has_everything(library: Library) -> None:
         "Transformer",
         "Variational Autoencoder",
         "Prompt Engineering",
+        "Foundation Model",
+        "Discriminative Model",
+        "Artificial Intelligence",
     ]
     assert all(library.index.names[r.term_id] == r.name for r in card.related)
     assert await library.card(999_999) is None
@@ -144,7 +147,7 @@ async def test_changed_file_is_noticed_on_restart(tmp_path: Path, write_yaml) ->
     ("query", "expected"),
     [
         ("images from text", "Text-to-Image Model"),
-        ("reward", "Reward Model"),
+        ("model that scores answers", "Verifier"),
         ("vector database", "Vector Database"),
         ("LoRA", "Low-Rank Adaptation"),
     ],

@@ -35,6 +35,9 @@ async def test_define_genai_is_a_public_card_with_related_buttons(
         "Transformer",
         "Variational Autoencoder",
         "Prompt Engineering",
+        "Foundation Model",
+        "Discriminative Model",
+        "Artificial Intelligence",
     ]
     assert reply.data["allowed_mentions"] == {"parse": []}
     message = await ix.message()

@@ -60,6 +60,7 @@ async def test_setup_then_the_post_arrives_at_the_minute(
     request = emulator.requests("POST", "/channels/{channel_id}/messages", since=mark)[0]
     assert request["json"]["nonce"] and request["json"]["enforce_nonce"] is True
     assert request["json"]["allowed_mentions"] == {"parse": []}
+    await tick(tod_bot)  # serialised after the pass that posted: its outcome is stored by now
     # Everyone sees today's term; only admins see the schedule.
     today = await emulator.slash(w.guild, w.alice, "termofday today").response()
     assert today.ephemeral and today.embed["title"] == message.embeds[0]["title"]
