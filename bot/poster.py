@@ -50,6 +50,6 @@ class DiscordPoster:
             raise PermanentPostError(f"Discord refused the post ({exc.status}: {exc.text})") from exc
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientPostError(f"network error: {exc!r}", refused=False) from exc
-        except KeyError as exc:  # discord.py reads retry_after from every 429 body; some 429s have none
+        except (KeyError, TypeError) as exc:  # discord.py reads retry_after from every 429 body; some have none
             raise TransientPostError("Discord rate limit (429 without retry_after)") from exc
         return message.id

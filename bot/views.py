@@ -181,7 +181,9 @@ async def _retrying(call: Callable[[], Awaitable[Any]], window: float) -> Any:
             if exc.status != 429 and exc.status < 500:
                 raise
             error: Exception = exc
-        except KeyError as exc:  # discord.py reads retry_after from every 429 body; some 429s have none
+        except (KeyError, TypeError) as exc:
+            # discord.py reads retry_after from every 429 body: a JSON one without it raises KeyError, a proxy's
+            # HTML one TypeError. Either way it was a 429.
             error = exc
         if time.monotonic() - started + delay > window:
             raise error

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot import limits
 from bot.cards import as_text, color_for, embed_length, render
-from bot.model import Card, Entry, Faq, Link, Related
+from bot.model import Card, Entry, Faq, Link, Related, Section
 from bot.replies import Reply
 from bot.text import shorten
 from bot.views import make_view, payload, term_custom_id
@@ -117,3 +117,38 @@ def test_titled_links_render_as_masked_links() -> None:
     field = render(Card(1, entry), "G").embed["fields"][-1]
     assert field["name"] == "Learn more"
     assert field["value"] == "[Mamba (paper)](https://en.wikipedia.org/wiki/Mamba_%28model%29)\nhttps://x.org/a"
+
+
+def test_richer_entries_render_tags_sections_and_attribution() -> None:
+    entry = Entry(
+        term="Service Mesh",
+        definition="A dedicated layer for service-to-service traffic.",
+        category="Networking",
+        tags=("cloud native", "traffic"),
+        sections=(Section("Problem it addresses", "Every service reimplements retries."),),
+        glossary="Cloud Native Glossary",
+        attribution="CNCF, CC BY 4.0",
+    )
+    embed = render(Card(1, entry), "Fallback").embed
+    assert [f["name"] for f in embed["fields"]] == ["Problem it addresses", "Tags"]
+    assert embed["fields"][1]["value"] == "cloud native · traffic"
+    assert embed["footer"]["text"] == "Cloud Native Glossary · Networking · CNCF, CC BY 4.0"
+
+
+def test_an_entry_without_definition_is_a_short_card_of_links_and_related() -> None:
+    stub = Entry(term="Sidecar", definition="", see_also_links=(Link("https://example.com/sidecar", "Sidecar"),))
+    rendered = render(Card(1, stub, (Related(2, "Service Mesh"),)), "G")
+    assert rendered.embed["description"] == "*No definition in this glossary yet.*"
+    assert rendered.embed["fields"][0]["value"] == "[Sidecar](https://example.com/sidecar)"
+    assert rendered.buttons == ((2, "Service Mesh"),)
+
+
+def test_text_too_long_is_cut_at_a_sentence_with_a_link_to_read_more() -> None:
+    long_definition = "This sentence is about forty characters. " * 150
+    entry = Entry(term="Long", definition=long_definition, see_also_links=(Link("https://example.com/long"),))
+    rendered = render(Card(1, entry), "G")
+    description = rendered.embed["description"]
+    assert len(description) <= limits.EMBED_DESCRIPTION
+    assert description.endswith("forty characters. … [Read more](https://example.com/long)")
+    assert [part.key for part in rendered.cut] == ["definition"]
+    assert payload(Reply(embed=rendered.embed))["embeds"][0]["description"] == description

@@ -12,11 +12,11 @@ import pytest
 
 from bot import limits
 from bot.cards import DEFAULT_COLOR, color_for
-from bot.client import RESTARTING, GlossaryBot
+from bot.client import MALFORMED, RESTARTING, GlossaryBot
 from bot.replies import Reply
 from tests.clock import ManualClock
 from tests.e2e.conftest import running_bot
-from tests.emulator import Emulator
+from tests.emulator import Emulator, Routes
 from tests.emulator.harness import DefaultWorld
 
 
@@ -181,3 +181,77 @@ async def test_reloads_lookups_and_ticks_at_once(
     assert answers_per_interaction(emulator) == [1] * len(emulator.interactions)
     assert len([m for m in emulator.channel_messages(w.general) if m.embeds and "author" in m.embeds[0]]) == 2
     assert max(len(n) for n in names) <= limits.TERM_OPTION
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["json without retry_after", "html from a proxy", "no Via header", "503 then 429"],
+)
+async def test_a_rate_limited_first_answer_is_retried_in_time(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot, answer: str
+) -> None:
+    w = default_world
+    if answer == "json without retry_after":
+        emulator.rate_limit("POST", Routes.INTERACTION_CALLBACK, body_retry_after=False, header_retry_after=False)
+    elif answer == "html from a proxy":
+        page = "<html><body>429 Too Many Requests</body></html>"
+        emulator.inject("POST", Routes.INTERACTION_CALLBACK, status=429, body=page, content_type="text/html",
+                        headers={"Via": "1.1 proxy"})  # fmt: skip
+    elif answer == "no Via header":
+        emulator.inject("POST", Routes.INTERACTION_CALLBACK, status=429, body={"message": "slow down", "code": 0})
+    else:
+        emulator.server_error("POST", Routes.INTERACTION_CALLBACK, status=503)
+        emulator.rate_limit("POST", Routes.INTERACTION_CALLBACK, body_retry_after=False)
+    ix = emulator.slash(w.guild, w.alice, "define", {"term": "llm"})
+    reply = await ix.response()
+    assert reply.embed["title"] == "Large Language Model"
+    accepted = await emulator.wait_for("callback", lambda e: e["interaction_id"] == ix.id and e["accepted"])
+    assert accepted["elapsed"] < emulator.interaction_timeout
+    emulator.assert_answered_once()
+
+
+async def test_a_malformed_interaction_gets_an_answer_and_the_bot_stays_up(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot
+) -> None:
+    w = default_world
+
+    def bad_permissions(payload: dict) -> None:
+        payload["member"]["permissions"] = "not-a-number"
+
+    broken = await emulator.slash(w.guild, w.alice, "define", {"term": "llm"}, tweak=bad_permissions).response()
+    assert broken.ephemeral and broken.content == MALFORMED
+    after = await emulator.slash(w.guild, w.alice, "define", {"term": "rag"}).response()
+    assert after.embed["title"] == "Retrieval-Augmented Generation"  # the gateway connection survived
+    assert [r.getMessage() for r in bot.error_log.records] == []  # a warning, not an error
+
+
+async def test_a_forged_button_with_a_19_digit_id_is_answered(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot
+) -> None:
+    w = default_world
+    card = await emulator.slash(w.guild, w.alice, "define", {"term": "genai"}).message()
+    forged = "gb:t:9999999999999999999"
+
+    def with_forged_button(payload: dict) -> None:
+        row = {"type": 1, "components": [{"type": 2, "style": 2, "label": "?", "custom_id": forged}]}
+        payload["message"]["components"] = [row]
+
+    ix = emulator.raw_click(card, forged, w.alice, tweak=with_forged_button)
+    reply = await ix.response()
+    assert reply.ephemeral and reply.content == "That button does not lead to any term. Try `/define`."
+
+
+async def test_threads_and_channels_the_bot_never_saw_are_answered(
+    emulator: Emulator, default_world: DefaultWorld, bot: GlossaryBot
+) -> None:
+    w = default_world
+    thread = emulator.add_thread(w.general, "questions")
+    unseen = emulator.add_channel(w.guild, "secret", announce=False)
+    hidden_thread = emulator.add_thread(w.general, "quiet", announce=False)
+    await emulator.settle()
+    for channel in (thread, unseen, hidden_thread):
+        card = await emulator.slash(w.guild, w.alice, "define", {"term": "moe"}, channel=channel).response()
+        assert card.embed["title"] == "Mixture of Experts", channel.name
+        miss = await emulator.slash(w.guild, w.alice, "define", {"term": "zzzzqqq"}, channel=channel).response()
+        assert miss.ephemeral and miss.content.startswith("No term matches")
+    emulator.assert_answered_once()

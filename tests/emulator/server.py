@@ -232,6 +232,7 @@ class Emulator:
     server_error = delegate("faults", FaultInjector.server_error)
     forbid = delegate("faults", FaultInjector.forbid)
     not_found = delegate("faults", FaultInjector.not_found)
+    hold = delegate("faults", FaultInjector.hold)
 
     # ---- gateway faults (emu.gateway_faults) ------------------------------------------------------------------
     close_gateway = delegate("gateway_faults", GatewayFaults.close_gateway)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 
@@ -211,3 +213,17 @@ async def test_world_changes_reach_the_bot(emulator: Emulator, default_world: De
     assert isinstance(cached, discord.TextChannel) and cached.topic == "Terms"
     assert guild.me.guild_permissions.manage_messages
     assert {r.name for r in guild.me.roles} >= {"Helpers", "Glossary Bot"}
+
+
+async def test_a_held_request_waits_until_released(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    channel = _text_channel(bot, default_world.general.id)
+    held = emulator.hold("POST", Routes.MESSAGES)
+    sending = asyncio.create_task(channel.send("slow Discord"))
+    await held.reached.wait()
+    assert not sending.done() and emulator.channel_messages(default_world.general) == []
+    held.release()
+    sent = await sending
+    assert sent.content == "slow Discord"
+    assert (await channel.send("no longer held")).content == "no longer held"

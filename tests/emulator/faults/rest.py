@@ -11,6 +11,7 @@ a proxy answers with, which discord.py cannot parse as JSON.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -128,11 +129,45 @@ def rate_limit_response(
     return body, headers
 
 
+@dataclass
+class Hold:
+    """Requests matching ``method``/``route`` wait here until :meth:`release` (a slow Discord, on purpose).
+
+    ``reached`` is set when the first one arrives, so a test can act while the client waits for the answer.
+    """
+
+    method: str | None = None
+    route: str | None = None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, info: RequestInfo) -> bool:
+        rule = FaultRule(status=0, method=self.method, route=self.route, times=None)
+        return not self.released.is_set() and rule.matches(info)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class FaultInjector:
     """The active rules, consulted in insertion order for each request, and the ways to add them."""
 
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
+        self.holds: list[Hold] = []
+
+    def hold(self, method: str | None = None, route: str | None = None) -> Hold:
+        """Hold matching requests unanswered until the returned :class:`Hold` is released."""
+        held = Hold(method, route)
+        self.holds.append(held)
+        return held
+
+    async def wait_if_held(self, info: RequestInfo) -> None:
+        """Called for every request before it is answered."""
+        for held in self.holds:
+            if held.matches(info):
+                held.reached.set()
+                await held.released.wait()
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Install ``rule`` and return it."""

@@ -90,6 +90,7 @@ class RestMiddleware:
         info, files = await self._request_info(request)
         request[INFO_KEY] = info
         request[FILES_KEY] = files
+        await self.emu.faults.wait_if_held(info)
         fault = self.emu.faults.take(info)
         response = await self._respond(request, handler, info, fault)
         where = {"method": info.method, "path": info.path, "route": info.route}

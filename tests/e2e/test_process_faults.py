@@ -1,0 +1,105 @@
+"""The real ``python -m bot`` when things go wrong: a database it cannot use, a token the gateway refuses, a
+session Discord will not resume, and stop signals under traffic and during login."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from tests.e2e.processes import emulator_settings, finished, start_bot
+from tests.emulator import Emulator
+from tests.emulator.harness import DefaultWorld
+
+TOKEN_REFUSED = "Discord refused the token: check DISCORD_TOKEN in .env (Developer Portal > Bot > Reset Token)."
+
+
+def log_lines(log: str, level: str) -> list[str]:
+    return [line for line in log.splitlines() if f" {level} " in line]
+
+
+async def ready(emulator: Emulator) -> None:
+    """Until the bot process is connected and has its server (its commands are synced before that)."""
+    await emulator.wait_for("dispatch", lambda e: e["event"] == "GUILD_CREATE", timeout=30)
+
+
+async def test_a_corrupt_database_is_one_line_and_an_exit(emulator: Emulator, tmp_path: Path) -> None:
+    settings = emulator_settings(emulator, tmp_path)
+    Path(settings["DATABASE_PATH"]).write_bytes(b"not a database at all, just some text " * 100)
+    process = await start_bot(tmp_path, **settings)
+    log = await finished(process, tmp_path)
+    assert process.returncode == 1
+    (line,) = log.strip().splitlines()
+    assert f"cannot start: DATABASE_PATH {settings['DATABASE_PATH']}" in line and "not a database" in line
+
+
+async def test_a_token_refused_by_the_gateway_is_one_line(emulator: Emulator, default_world, tmp_path: Path) -> None:
+    process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
+    await emulator.wait_for("identify", timeout=30)
+    await emulator.close_gateway(4004, reason="Authentication failed.")
+    log = await finished(process, tmp_path)
+    assert process.returncode == 1
+    assert [line.split(": ", 1)[1] for line in log_lines(log, "ERROR")] == [TOKEN_REFUSED]
+    assert "Traceback" not in log
+
+
+async def test_after_a_session_discord_will_not_resume_it_reconnects_to_the_same_gateway(
+    emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
+) -> None:
+    process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
+    try:
+        await ready(emulator)
+        mark = emulator.mark()
+        emulator.invalidate_session(resumable=False)  # op 9: identify again, with a new session
+        await emulator.wait_for("identify", since=mark, timeout=30)
+        await emulator.wait_for("dispatch", lambda e: e["event"] == "READY", since=mark, timeout=30)
+        reply = await emulator.slash(default_world.guild, default_world.alice, "define", {"term": "rag"}).response()
+        assert reply.embed["title"] == "Retrieval-Augmented Generation"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        log = await finished(process, tmp_path)
+    assert process.returncode == 0 and "Traceback" not in log, log[-2000:]
+
+
+async def test_sigterm_under_traffic_answers_every_interaction_and_exits_cleanly(
+    emulator: Emulator, default_world: DefaultWorld, tmp_path: Path
+) -> None:
+    w = default_world
+    process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
+    await ready(emulator)
+    names = ["genai", "llm", "rag", "transformer", "token", "qwerty", "mixture of experts", "lora"]
+    in_flight = [emulator.slash(w.guild, w.alice, "define", {"term": names[n % len(names)]}) for n in range(80)]
+    await emulator.wait_for("callback", timeout=30)  # the bot is answering: stop it now, mid-traffic
+    process.send_signal(signal.SIGTERM)
+    log = await finished(process, tmp_path)
+    answers = [await ix.response() for ix in in_flight]
+    assert process.returncode == 0, log[-2000:]
+    assert "Traceback" not in log and log_lines(log, "ERROR") == []
+    assert all(a.embed is not None or a.content for a in answers)  # a card, a did-you-mean, or "restarting"
+    emulator.assert_answered_once()
+
+
+async def test_sigterm_during_login_exits_quietly(emulator: Emulator, default_world, tmp_path: Path) -> None:
+    login = emulator.hold("GET", "/users/@me")
+    process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
+    await login.reached.wait()
+    process.send_signal(signal.SIGTERM)
+    try:
+        log = await finished(process, tmp_path)
+    finally:
+        login.release()
+    assert process.returncode == 0, log[-2000:]
+    assert "Traceback" not in log and log_lines(log, "ERROR") == []
+
+
+async def test_a_stop_before_start_finishes_never_leaves_the_process_running(
+    emulator: Emulator, default_world, tmp_path: Path
+) -> None:
+    gateway = emulator.hold("GET", "/gateway/bot")
+    process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
+    await gateway.reached.wait()
+    process.send_signal(signal.SIGINT)  # Ctrl-C while connecting
+    try:
+        log = await finished(process, tmp_path)
+    finally:
+        gateway.release()
+    assert process.returncode == 0 and "Traceback" not in log, log[-2000:]
