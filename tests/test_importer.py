@@ -35,6 +35,13 @@ class Run:
         return {entry["term"]: entry for entry in self.data["terms"]}
 
 
+def write(folder: Path, name: str, text: str) -> Path:
+    """A small input file written for one test."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def run_import(capsys: pytest.CaptureFixture[str], tmp_path: Path, *inputs: Path | str) -> Run:
     output = tmp_path / "out.yaml"
     output.unlink(missing_ok=True)
@@ -96,8 +103,7 @@ def test_imported_yaml_is_a_valid_glossary_once_related_terms_exist(capsys, tmp_
     # Give every related name an entry so the imported page validates as a glossary on its own.
     for name in data["terms"][0]["related"]:
         data["terms"].append({"term": name, "definition": f"{name} is a thing."})
-    path = tmp_path / "imported.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = write(tmp_path, "imported.yaml", yaml.safe_dump(data))
     glossary = load_glossary(path)
     assert len(glossary.entries) == 7
 
@@ -199,8 +205,7 @@ def test_a_file_with_another_ending_is_told_by_its_content(capsys, tmp_path) -> 
     for name, ending in (("spreadsheet.csv", ".export"), ("blockchain.json", ".data"), ("seed-rag.txt", "")):
         copies.append(tmp_path / f"copy-of-{Path(name).stem}{ending}")
         shutil.copy(IMPORT / name, copies[-1])
-    page = tmp_path / "page.text"
-    page.write_text("---\ntitle: Pod\n---\n\nThe smallest deployable unit.\n", encoding="utf-8")
+    page = write(tmp_path, "page.text", "---\ntitle: Pod\n---\n\nThe smallest deployable unit.\n")
     run = run_import(capsys, tmp_path, *copies, page)
     assert run.code == 0
     assert list(run.terms()) == [
@@ -212,8 +217,7 @@ def test_a_file_with_another_ending_is_told_by_its_content(capsys, tmp_path) -> 
         "Retrieval-Augmented Generation",
         "Pod",
     ]
-    unknown = tmp_path / "notes.bin"
-    unknown.write_text("just some words\n", encoding="utf-8")
+    unknown = write(tmp_path, "notes.bin", "just some words\n")
     assert run_import(capsys, tmp_path, unknown).lines == [
         f"error: {unknown}: cannot tell its format; name it .csv, .tsv, .md, .json or .txt (a seed page)"
     ]

@@ -39,6 +39,7 @@ SMALL_WORDS = frozenset(
 )
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+•‣▪]|\d{1,3}[.)])[ \t]+(?P<text>\S.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_BOLD_QUESTION = re.compile(r"^\s*(?:\*\*|__)(?P<q>[^*_]+\?)(?:\*\*|__)\s*(?P<rest>.*)$")
 _QA = re.compile(r"^(?P<kind>q|a|question|answer)\s*[:.)]\s*", re.IGNORECASE)
 _DECORATION = re.compile(r"^(?:#{1,6}\s+|[-*+•]\s+|\d{1,3}[.)]\s+)|\*\*|__")
 _RELATED = re.compile(
@@ -202,9 +203,10 @@ def _qa_kind(line: str) -> str:
 def parse_faq(lines: list[tuple[str, str]], term: str, warn: Callable[[str, str], None]) -> list[tuple[str, str]]:
     """(where, line) pairs → (question, answer) pairs.
 
-    A question is a ``Q:`` line, or (when no line says ``Q:``) a line ending in ``?``; the lines after it are
-    its answer (an ``A:`` line after an answer starts another). A question without an answer is dropped (with
-    a warning); an answer without a question gets one from `question_for`.
+    A question is a ``Q:`` line, a bold ``**…?**`` (its answer may follow on that line), or (when no line says
+    ``Q:``) a line ending in ``?``; the lines after it are its answer (an ``A:`` line after an answer starts
+    another). A question without an answer is dropped (with a warning); an answer without a question gets one
+    from `question_for`.
     """
     explicit = any(_qa_kind(line) == "q" for _, line in lines)
     pairs: list[tuple[str, str]] = []
@@ -220,7 +222,11 @@ def parse_faq(lines: list[tuple[str, str]], term: str, warn: Callable[[str, str]
     for where, line in lines:
         bare = _DECORATION.sub("", line.strip()).strip()
         kind = _qa_kind(line)
-        if kind == "q" or (not explicit and not kind and bare.endswith("?") and not _BULLET.match(line)):
+        inline = _BOLD_QUESTION.match(line)
+        if inline:  # "**Is it big?** No."
+            close()
+            question, asked_at, answer = inline["q"].strip(), where, [inline["rest"]]
+        elif kind == "q" or (not explicit and not kind and bare.endswith("?") and not _BULLET.match(line)):
             close()
             question, asked_at, answer = _QA.sub("", bare).strip(), where, []
         elif kind == "a" and answer:  # a second answer: one that came without its question
