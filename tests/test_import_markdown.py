@@ -167,3 +167,17 @@ def test_an_empty_folder_is_unreadable(capsys, tmp_path) -> None:
     (folder / "notes.txt").write_text("not a page")
     run = run_import(capsys, tmp_path, folder)
     assert (run.code, run.lines) == (1, [f"error: {folder}: a folder without .md or .markdown pages"])
+
+
+def test_the_folder_front_page_is_never_an_entry(capsys, tmp_path) -> None:
+    site = tmp_path / "site"
+    (site / "terms").mkdir(parents=True)
+    write(site, "index.md", "---\ntitle: Team Words\n---\n")
+    write(site / "terms", "index.md", "# Standup\n\nA short daily meeting.\n")  # a page bundle: an entry
+    run = run_import(capsys, tmp_path, site)
+    assert run.data is not None and run.data["glossary"] == "Team Words"
+    assert run.data["terms"] == [{"id": "terms", "term": "Standup", "definition": "A short daily meeting."}]
+    assert run.lines == [f"{site}/index.md: the folder's front page: 'Team Words' is the glossary's name, not an entry"]
+    write(site, "index.md", "Welcome!\n")
+    run = run_import(capsys, tmp_path, site)
+    assert run.lines == [f"{site}/index.md: skipped: the folder's front page, without a title"]

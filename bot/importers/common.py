@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.importers.prose import paragraphs, parse_faq, split_list
+from bot.importers.prose import faq_item, paragraphs, parse_faq, split_list
 
 
 class Unreadable(Exception):
@@ -169,7 +169,10 @@ def links_in(value: Any) -> tuple[list[tuple[str, str]], list[str]]:
         if isinstance(item, dict):
             url = str(item.get("url") or item.get("href") or item.get("link") or "").strip()
             title = str(item.get("title") or item.get("name") or item.get("label") or "").strip()
-            (found.append((url, title)) if _URL.fullmatch(url) else rest.append(str(item)))
+            if _URL.fullmatch(url):
+                found.append((url, title))
+            else:
+                rest.append(str(item))
             continue
         text = str(item)
         for match in _MD_LINK.finditer(text):
@@ -236,14 +239,10 @@ def _pair(item: Any, first: tuple[str, ...], second: tuple[str, ...]) -> tuple[A
 
 
 def _apply_faq(draft: Draft, value: Any, where: str, report: Report) -> None:
+    """A cell of ``Q:``/``A:`` lines, a list of ``{q, a}`` (or ``question``/``answer``, or pairs), or ``{q: a}``."""
     if isinstance(value, str):
-        lines = [(where, line) for line in value.split("\n")]
-    else:
-        items = value.items() if isinstance(value, dict) else value
-        lines = []
-        for item in items:
-            q, a = _pair(item, ("q", "question"), ("a", "answer"))
-            lines += [(where, f"Q: {q}")] if str(q).strip() else []
-            lines += [(where, f"A: {line}") for line in str(a).split("\n") if line.strip()][:1]
-            lines += [(where, line) for line in str(a).split("\n")[1:]]
-    draft.faq += parse_faq(lines, draft.term, report.warn)
+        draft.faq += parse_faq([(where, line) for line in value.split("\n")], draft.term, report.warn)
+        return
+    for item in value.items() if isinstance(value, dict) else value:
+        q, a = _pair(item, ("q", "question"), ("a", "answer"))
+        draft.faq += faq_item(" ".join(str(q).split()), _text(a), draft.term, where, report.warn)

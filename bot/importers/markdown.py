@@ -70,19 +70,25 @@ def read(path: Path, report: Report) -> Part:
         if stem.startswith("_") and stem != "_index":
             report.skip(str(file), "a template or partial (its name starts with '_')")
             continue
-        root_index = stem in SECTION_PAGES and file.parent == path
-        draft, attribution, title = _page(file, read_text(file), report, section_page=stem in SECTION_PAGES)
+        front_page = stem in SECTION_PAGES and file.parent == path
+        draft, attribution, title = _page(
+            file, read_text(file), report, section_page=stem in SECTION_PAGES, front_page=front_page
+        )
         part.attribution = part.attribution or attribution
-        if root_index and title:
+        if front_page and title:
             part.name = title
             report.warn(str(file), f"the folder's front page: '{title}' is the glossary's name, not an entry")
+        elif front_page:
+            report.skip(str(file), "the folder's front page, without a title")
         elif draft:
             part.drafts.append(draft)
     return part
 
 
-def _page(path: Path, text: str, report: Report, *, section_page: bool) -> tuple[Draft | None, str, str]:
-    """(the page's entry or None, its attribution, its title)."""
+def _page(
+    path: Path, text: str, report: Report, *, section_page: bool, front_page: bool = False
+) -> tuple[Draft | None, str, str]:
+    """(the page's entry or None, its attribution, its title); a ``front_page`` gives no entry."""
     where = str(path)
     meta, body, first_line = _front_matter(text, where, report)
     if meta is None:
@@ -96,8 +102,9 @@ def _page(path: Path, text: str, report: Report, *, section_page: bool) -> tuple
     lines = [(first_line + i, line) for i, line in enumerate(inline.text.split("\n"))]
     sections = _sections(lines)
     intro_title = sections[0][1]
-    if not title and intro_title:
-        title = intro_title
+    title = title or intro_title
+    if front_page:
+        return None, attribution, title
     if not title:
         report.skip(where, "no title (front matter 'title' or a '# ' heading)")
         return None, attribution, ""

@@ -200,6 +200,18 @@ def _qa_kind(line: str) -> str:
     return marker["kind"][0].lower() if marker else ""
 
 
+def faq_item(
+    question: str, answer: str, term: str, where: str, warn: Callable[[str, str], None]
+) -> list[tuple[str, str]]:
+    """The (question, answer) pair, with a question made up for an answer alone; none for a question alone
+    (reported at ``where``: a card never says "no answer given")."""
+    if answer:
+        return [(question or question_for(term, answer), answer)]
+    if question:
+        warn(where, f"question '{question[:60]}' has no answer; left out")
+    return []
+
+
 def parse_faq(lines: list[tuple[str, str]], term: str, warn: Callable[[str, str], None]) -> list[tuple[str, str]]:
     """(where, line) pairs → (question, answer) pairs.
 
@@ -213,11 +225,7 @@ def parse_faq(lines: list[tuple[str, str]], term: str, warn: Callable[[str, str]
     question, asked_at, answer = "", "", []
 
     def close() -> None:
-        text = paragraphs(answer, wrapped=False)
-        if text:
-            pairs.append((question or question_for(term, text), text))
-        elif question:
-            warn(asked_at, f"question '{question[:60]}' has no answer; left out")
+        pairs.extend(faq_item(question, paragraphs(answer, wrapped=False), term, asked_at, warn))
 
     for where, line in lines:
         bare = _DECORATION.sub("", line.strip()).strip()
