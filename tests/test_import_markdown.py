@@ -181,3 +181,34 @@ def test_the_folder_front_page_is_never_an_entry(capsys, tmp_path) -> None:
     write(site, "index.md", "Welcome!\n")
     run = run_import(capsys, tmp_path, site)
     assert run.lines == [f"{site}/index.md: skipped: the folder's front page, without a title"]
+
+
+def test_related_prose_stays_text_and_front_matter_keys_in_any_case(capsys, tmp_path) -> None:
+    page = write(
+        tmp_path,
+        "multitenancy.md",
+        "---\nTitle: Multitenancy\nCategory: Property\n---\n\nOne install serves many tenants.\n\n"
+        "## Related terms\n\n"
+        "Multitenancy is not synonymous with SaaS,\nalthough SaaS is often multitenant.\n\n"
+        "- Tenant isolation\n"
+        "- [Client-Server](/client-server/) – how tenants reach it\n",
+    )
+    run = run_import(capsys, tmp_path, page)
+    assert run.terms()["Multitenancy"] == {
+        "id": "multitenancy",
+        "term": "Multitenancy",
+        "category": "Property",
+        "definition": "One install serves many tenants.",
+        "sections": [
+            {
+                "title": "Related terms",
+                "text": "Multitenancy is not synonymous with SaaS, although SaaS is often multitenant.",
+            }
+        ],
+        "related": ["Tenant Isolation", "Client-Server"],
+    }
+    not_imported = "is not among the imported entries; the loader will drop it unless your glossary has it"
+    assert run.lines == [
+        f"{page}:13: related 'Tenant Isolation' {not_imported}",
+        f"{page}:14: related 'Client-Server' {not_imported}",
+    ]

@@ -45,6 +45,8 @@ _AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
 _TAG = re.compile(r"</?(?P<name>[a-zA-Z][\w-]*)[^>]*>")
 _INLINE_TAGS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "br": " "}  # the rest just go
 _ADMONITION = re.compile(r"^:::.*$", re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
+MAX_NAME_WORDS = 6  # a longer line without a list marker is prose, not a name
 _ARG = re.compile(r"(?P<key>\w+)=\"(?P<value>[^\"]*)\"")
 
 
@@ -147,7 +149,8 @@ def _front_matter(text: str, where: str, report: Report) -> tuple[dict[str, Any]
         report.skip(f"{where}{line}", f"front matter is not valid ({str(exc).splitlines()[0]})")
         return None, "", 0
     body = text[match.end() :]
-    return (meta if isinstance(meta, dict) else {}), body, text[: match.end()].count("\n") + 1
+    meta = {str(key).lower(): value for key, value in meta.items()} if isinstance(meta, dict) else {}
+    return meta, body, text[: match.end()].count("\n") + 1
 
 
 def _inline(body: str, first_line: int) -> _Inline:
@@ -250,7 +253,7 @@ def _fill(
             draft.faq += faq
         elif key == "related":
             related_lines.update(n for n, _ in numbered)
-            _related(draft, numbered, links, report)
+            _related(draft, title, numbered, links, report)
         elif key == "links" and links_in(text)[0]:
             found, rest = links_in(text)
             draft.links += found
@@ -262,24 +265,51 @@ def _fill(
 
 
 def _related(
-    draft: Draft, numbered: list[tuple[int, str]], links: dict[int, list[tuple[str, str]]], report: Report
+    draft: Draft, title: str, numbered: list[tuple[int, str]], links: dict[int, list[tuple[str, str]]], report: Report
 ) -> None:
-    """Each item of a "Related terms" section: a link to a page, a see-also link, or a name."""
+    """A "Related terms" section: each link to a page, each see-also link, and each name given as a list item or
+    a short line; a paragraph of prose stays as a section under the heading (its links still count)."""
+    prose: list[str] = []
+    paragraph: list[tuple[int, str]] = []
+    in_item = False
+
+    def flush() -> None:
+        number, line = paragraph[0] if paragraph else (0, "")
+        if len(paragraph) == 1 and number not in links and len(line.split()) <= MAX_NAME_WORDS:
+            _name(draft, number, line, report)
+        elif paragraph and (len(paragraph) > 1 or len(line.split()) > MAX_NAME_WORDS):
+            prose.extend([*(text for _, text in paragraph), ""])
+        paragraph.clear()
+
     for number, line in numbered:
-        if number in links:
-            draft.related += [Ref(words, target=key, where=f"{draft.where}:{number}") for key, words in links[number]]
-            continue
-        if not line.strip():
-            continue
-        found, rest = links_in(line)
-        draft.links += found
-        words = " ".join(rest)
-        if not found or words.strip(" -*"):
-            name, alias = related_name(words)
-            if name:
-                draft.related.append(Ref(name, alias, where=f"{draft.where}:{number}"))
-            else:
-                report.warn(f"{draft.where}:{number}", f"related line names no term ('{line.strip()[:50]}'); left out")
+        draft.related += [
+            Ref(words, target=key, where=f"{draft.where}:{number}") for key, words in links.get(number, [])
+        ]
+        bullet = _BULLET.match(line)
+        if not line.strip() or bullet:
+            flush()
+            in_item = bool(bullet)
+            if bullet and number not in links:
+                _name(draft, number, bullet["text"], report)
+        elif not in_item:  # a list item's wrapped lines are part of it
+            paragraph.append((number, line))
+    flush()
+    if prose:
+        draft.sections.append((title, paragraphs(prose, wrapped=True)))
+
+
+def _name(draft: Draft, number: int, text: str, report: Report) -> None:
+    """A related item without a link to a page: see-also links, or the name it gives."""
+    found, rest = links_in(text)
+    draft.links += found
+    words = " ".join(rest)
+    if found and not words.strip(" -*"):
+        return
+    name, alias = related_name(words)
+    if name:
+        draft.related.append(Ref(name, alias, where=f"{draft.where}:{number}"))
+    else:
+        report.warn(f"{draft.where}:{number}", f"related item names no term ('{text.strip()[:50]}'); left out")
 
 
 def _apply_meta(draft: Draft, meta: dict[str, Any], report: Report) -> None:
