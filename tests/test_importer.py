@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.__main__ import main
-from bot.importers import Report
+from bot.importers import Report, import_paths, to_yaml
 from bot.importers.prose import question_for, related_name, title_case
 from bot.importers.seed_page import parse_page
 from bot.loader import load_glossary
@@ -250,3 +250,18 @@ def test_report_counts_only_what_it_skipped(capsys, tmp_path) -> None:
     report.warn("a.csv:1", "a note")
     report.skip("a.csv:2", "a row without a term")
     assert (report.skipped, report.lines) == (1, ["a.csv:1: a note", "a.csv:2: skipped: a row without a term"])
+
+
+def test_the_yaml_gives_back_exactly_what_was_imported() -> None:
+    awkward = [
+        "Line one\nline two with a trailing space \n  indented line\n\n\nthree blank lines above",
+        "- starts like a list item: and has a colon",
+        "'quoted' and \"double\" # not a comment " + "long " * 40,
+        "tab\there, unicode – “quotes” café 🚀",
+        "\nstarts with a newline",
+    ]
+    report = Report()
+    glossary, unreadable = import_paths(sorted(IMPORT.iterdir()), report)
+    assert unreadable == [f"{IMPORT / 'seed-utf16.txt'}: not UTF-8 text (it looks like UTF-16; save it as UTF-8)"]
+    glossary.entries += [{"term": f"T{i}", "definition": text} for i, text in enumerate(awkward)]
+    assert yaml.safe_load(to_yaml(glossary))["terms"] == glossary.entries

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.importers.common import Draft, Part, Report, Unreadable, apply_field, field_for, header_key, read_text
+from bot.importers.prose import paragraphs
 
 LIST_KEYS = ("terms", "entries", "items", "glossary", "words", "definitions")
 NAME_KEYS = ("glossary", "name", "title")
@@ -41,7 +42,7 @@ def read(path: Path, report: Report) -> Part:
             if field:
                 apply_field(draft, field, value, where, report)
             elif isinstance(value, str) and value.strip():
-                draft.sections.append((header_key(str(key)).capitalize(), value.strip()))
+                draft.sections.append((header_key(str(key)).capitalize(), paragraphs(value.split("\n"), wrapped=False)))
                 kept[str(key)] += 1
             elif value not in (None, "", [], {}):
                 dropped[str(key)] += 1
