@@ -45,8 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     card.add_argument("term")
     card.add_argument("--glossary", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
     card.add_argument("--json", action="store_true", help="print the exact Discord message payload")
-    imp = sub.add_parser("import", help="convert glossary pages (seed format) to glossary YAML")
-    imp.add_argument("pages", nargs="+", type=Path)
+    imp = sub.add_parser(
+        "import",
+        help="convert spreadsheets, JSON, Markdown pages and seed pages into one glossary YAML file",
+        description="Convert each FILE (format told by its ending, or its content) into one glossary YAML file; "
+        "list what was skipped. Formats: .csv/.tsv (a header row), .md/.markdown (front matter and ## sections; "
+        "a folder is searched for them), .json (a list of entries or {glossary, attribution, terms}), .txt (a "
+        "page in the seed format).",
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a file, or a folder of Markdown pages")
     imp.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
     return parser
 
@@ -137,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "check":
         return cli.check(args.path or settings.glossary_path, strict=args.strict)
     if command == "import":
-        return cli.import_files(args.pages, args.output)
+        return cli.import_files(args.files, args.output)
     if command == "card":
         return _run_async(cli.card(args.glossary or settings.glossary_path, args.term, args.json))
     return _run_async(_serve(settings, sync_only=command == "sync"))

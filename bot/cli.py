@@ -1,4 +1,4 @@
-"""The operator's commands that need no Discord: check a glossary, print a card, import pages."""
+"""The operator's commands that need no Discord: check a glossary, print a card, import other formats."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.cards import as_text
 from bot.database import Database
-from bot.importer import ImportError_, import_pages
+from bot.importers import Report, import_paths, to_yaml
 from bot.library import Library
 from bot.loader import load_glossary
 from bot.misses import MissLog
@@ -93,16 +93,37 @@ async def _print_card(library: Library, replies: Replies, term: str, as_json: bo
     return 0
 
 
-def import_files(pages: list[Path], output: Path | None) -> int:
-    """Convert pages in the seed format into glossary YAML (to ``output``, or standard output)."""
-    try:
-        text = import_pages(pages)
-    except (ImportError_, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+def import_files(paths: list[Path], output: Path | None) -> int:
+    """Convert spreadsheets, JSON, Markdown pages and seed pages into one glossary YAML file (or standard output).
+
+    What was skipped or changed is listed on standard error, one line each, then a summary. Exit 1, writing
+    nothing, when a file cannot be read or nothing could be imported.
+    """
+    report = Report()
+    glossary, unreadable = import_paths(paths, report)
+    for line in report.lines:
+        print(line, file=sys.stderr)
+    for line in unreadable:
+        print(f"error: {line}", file=sys.stderr)
+    if unreadable:
         return 1
+    entries = len(glossary.entries)
+    summary = (
+        f"imported {entries} entr{'y' if entries == 1 else 'ies'} from {glossary.files} "
+        f"file{'' if glossary.files == 1 else 's'}, skipped {report.skipped}"
+    )
+    if not entries:
+        print(f"error: nothing to import ({summary})", file=sys.stderr)
+        return 1
+    text = to_yaml(glossary)
     if output is None:
         print(text, end="")
+        print(summary, file=sys.stderr)
         return 0
-    output.write_text(text, encoding="utf-8")
-    print(f"wrote {len(pages)} entr{'y' if len(pages) == 1 else 'ies'} to {output}")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: {output}: cannot write it ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    print(f"{summary}; wrote {output}")
     return 0
