@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.importer import parse_page
+from bot.importers.seed_page import parse_page
 from bot.loader import load_glossary
 from bot.matching import TermIndex
 from bot.model import Glossary, IndexRow
@@ -77,14 +77,15 @@ def test_one_voice_us_english() -> None:
 
 
 def test_generative_ai_keeps_the_seed_pages_content() -> None:
-    seed = parse_page(SEED.read_text(encoding="utf-8"), SEED.name)
+    (seed,) = parse_page(SEED.read_text(encoding="utf-8"), SEED.name)
     entry = GLOSSARY.entries[POSITION["Generative AI"]]
-    assert (entry.definition, entry.example, entry.why_it_matters) == (
-        seed.definition,
-        seed.example,
-        seed.why_it_matters,
-    )
-    assert entry.faq[0].a == seed.faq[0].a and "GenAI" in entry.aliases
+
+    def same(a: str, b: str) -> bool:  # the same words; line breaks in the page are not content
+        return a.split() == b.split()
+
+    assert same(entry.definition, seed.definition) and same(entry.example, seed.example)
+    assert same(entry.why_it_matters, seed.why_it_matters)
+    assert same(entry.faq[0].a, seed.faq[0][1]) and "GenAI" in entry.aliases
 
 
 @pytest.mark.parametrize(
