@@ -166,7 +166,22 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
 
 def overflows(entry: Entry, glossary_name: str = "G" * 100) -> list[Part]:
     """The parts of ``entry`` that a card cannot show whole (with a term-of-the-day heading, the longest)."""
-    return _layout(entry, glossary_name, "H" * HEADING_ROOM)[1]
+    heading = "H" * HEADING_ROOM
+    if _fits(parts(entry, glossary_name, heading)):  # nearly every entry: no need to lay the card out
+        return []
+    return _layout(entry, glossary_name, heading)[1]
+
+
+def _fits(laid: list[Part]) -> bool:
+    """Whether nothing can be cut: each part within its limit, and so much room left in the 6000 that every
+    field title gets its full 256 characters whatever comes before it."""
+    fields = [part for part in laid if part.name]
+    total = sum(len(part.text) + len(part.name) for part in laid)
+    return (
+        len(fields) <= limits.EMBED_FIELDS
+        and total <= limits.EMBED_TOTAL - 2 * limits.EMBED_FIELD_NAME
+        and all(len(part.text) <= part.limit and len(part.name) <= limits.EMBED_FIELD_NAME for part in laid)
+    )
 
 
 def embed_length(embed: dict[str, Any]) -> int:

@@ -68,9 +68,8 @@ def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator[LineD
 def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
     data = LineList()
     yield data
-    for item in node.value:
-        data.append(loader.construct_object(item, deep=True))
-        data.lines.append(item.start_mark.line + 1)
+    data.extend([loader.construct_object(item, deep=True) for item in node.value])
+    data.lines = [item.start_mark.line + 1 for item in node.value]
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
