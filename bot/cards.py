@@ -164,7 +164,7 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
     return RenderedCard(embed=embed, buttons=buttons, cut=tuple(cut))
 
 
-def overflows(entry: Entry, glossary_name: str = "G" * 100) -> list[Part]:
+def overflows(entry: Entry, glossary_name: str = "G" * limits.GLOSSARY_NAME) -> list[Part]:
     """The parts of ``entry`` that a card cannot show whole (with a term-of-the-day heading, the longest)."""
     heading = "H" * HEADING_ROOM
     if _fits(parts(entry, glossary_name, heading)):  # nearly every entry: no need to lay the card out

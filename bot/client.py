@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from bot import limits
 from bot.poster import DiscordPoster
 from bot.replies import Replies, notice
 from bot.services import Services
@@ -227,7 +228,7 @@ class GlossaryBot(commands.AutoShardedBot):
             text = str(error) or "You can't use this command here."
         elif isinstance(error, app_commands.CommandOnCooldown):
             text = f"Slow down: try again in {error.retry_after:.0f} s."
-        elif isinstance(original, discord.NotFound) and original.code == 10062:
+        elif isinstance(original, discord.NotFound) and original.code == limits.UNKNOWN_INTERACTION:
             log.warning("interaction %s expired before it could be answered", interaction.id)
             return
         else:

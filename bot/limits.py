@@ -27,12 +27,17 @@ CHOICE_VALUE = 100
 
 INTERACTION_DEADLINE_S = 3.0
 
+# Discord's error code for an interaction whose 3 seconds have passed (or that does not exist).
+UNKNOWN_INTERACTION = 10062
+
 # Glossary rules derived from the above.
 TERM_NAME = 80  # a term's name is a button label and an autocomplete choice value
 ALIAS = 80
 MAX_RELATED = 20  # four rows of five buttons, leaving a row free
 MAX_FAQ = 10
 MAX_ALIASES = 25
+GLOSSARY_NAME = 100  # a glossary's name, in every card's footer
+QUERY_KEY = 100  # what matching keeps of a normalized query: no name is longer
 
 # Longest text each string option takes (declared to Discord as max_length, so it refuses longer input).
 TERM_OPTION = 100  # a term, alias or acronym; choice values are at most 100 as well

@@ -84,6 +84,24 @@ def _rank_owners(rows: Iterable[IndexRow]) -> dict[str, list[Owner]]:
     return owners
 
 
+class _Picked:
+    """Choices collected for autocomplete: each term once, at most ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.choices: list[Choice] = []
+        self._seen: set[int] = set()
+
+    def wants(self, term_id: int) -> bool:
+        return term_id not in self._seen
+
+    def add(self, choice: Choice) -> bool:
+        """Add ``choice``; whether the list is now full."""
+        self._seen.add(choice.term_id)
+        self.choices.append(choice)
+        return len(self.choices) >= self.limit
+
+
 class TermIndex:
     """Names and aliases of one glossary, arranged for fast matching.
 
@@ -183,30 +201,22 @@ class TermIndex:
     def autocomplete(self, text: str, limit: int = DEFAULT_CHOICES) -> list[Choice]:
         """Up to ``limit`` (≤ 25) choices: exact, then prefix, then word-start matches, then fuzzy."""
         limit = min(limit, limits.AUTOCOMPLETE_CHOICES)
-        key = normalize(text)[:100]
+        key = normalize(text)[: limits.QUERY_KEY]
         if not key:
             return [self._named(term_id) for term_id in self.order[:limit]]
-        out: list[Choice] = []
-        seen: set[int] = set()
+        out = _Picked(limit)
         for choice in self._exact(text):
-            seen.add(choice.term_id)
-            out.append(choice)
+            out.add(choice)
         for position in self._candidates(key, limit):
             owners = self._owners(position)
             for term_id, source, kind in owners:
-                if term_id not in seen:
-                    seen.add(term_id)
-                    out.append(self._label(term_id, source, kind, len(owners) > 1))
-                    if len(out) >= limit:
-                        return out
-        if len(key) >= 3 and len(out) < 5:
+                if out.wants(term_id) and out.add(self._label(term_id, source, kind, len(owners) > 1)):
+                    return out.choices
+        if len(key) >= 3 and len(out.choices) < 5:  # little found: what it may be a typo of
             for term_id in self.suggest(text, limit=limit):
-                if term_id not in seen:
-                    seen.add(term_id)
-                    out.append(self._named(term_id))
-                    if len(out) >= limit:
-                        break
-        return out
+                if out.wants(term_id) and out.add(self._named(term_id)):
+                    break
+        return out.choices
 
     def _candidates(self, key: str, limit: int) -> Iterator[int]:
         """Key positions for autocomplete, best first: among prefix matches, names before aliases, short first."""
@@ -219,21 +229,10 @@ class TermIndex:
 
     def suggest(self, text: str, limit: int = 5) -> list[int]:
         """Did-you-mean: up to ``limit`` term ids whose name or alias is close to ``text``, best first."""
-        key = normalize(text)[:100]
+        key = normalize(text)[: limits.QUERY_KEY]
         if not key:
             return []
-        spread = 1 if len(key) <= 4 else 2 if len(key) <= 12 else 3
-        scores: dict[str, float] = {}
-        for length in range(max(1, len(key) - spread), len(key) + spread + 1):
-            for bucket in (self._by_first.get((length, key[0])), self._by_last.get((length, key[-1]))):
-                if not bucket:
-                    continue
-                for candidate, score, _ in process.extract(
-                    key, bucket, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=MIN_FUZZY_SCORE
-                ):
-                    # Keys that start like the query are likelier what was meant ("pste" is not "site").
-                    scores[candidate] = score + (3 if candidate[0] == key[0] else 0)
-        ranked = sorted(scores, key=lambda candidate: (-scores[candidate], candidate))
+        ranked = self._close_keys(key, limit)
         if len(key) >= 3:
             # Longer names that start with what was typed ("transformer" → "Transformers Library").
             longer = _prefixed(self.sorted_keys, key)
@@ -246,6 +245,19 @@ class TermIndex:
                     if len(out) == limit:
                         return out
         return out
+
+    def _close_keys(self, key: str, limit: int) -> list[str]:
+        """Keys of about ``key``'s length sharing its first or last letter, closest first (rapidfuzz ratio)."""
+        spread = 1 if len(key) <= 4 else 2 if len(key) <= 12 else 3
+        scores: dict[str, float] = {}
+        for length in range(max(1, len(key) - spread), len(key) + spread + 1):
+            for bucket in (self._by_first.get((length, key[0])), self._by_last.get((length, key[-1]))):
+                for candidate, score, _ in process.extract(
+                    key, bucket or [], scorer=fuzz.ratio, limit=limit * 2, score_cutoff=MIN_FUZZY_SCORE
+                ):
+                    # Keys that start like the query are likelier what was meant ("pste" is not "site").
+                    scores[candidate] = score + (3 if candidate[0] == key[0] else 0)
+        return sorted(scores, key=lambda candidate: (-scores[candidate], candidate))
 
     def random_id(self, rng: random.Random | None = None) -> int | None:
         """A random term with a definition, or None when there is none."""

@@ -12,13 +12,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from bot import limits
 from bot.database import Database
 from bot.normalize import normalize
 from bot.text import clean
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 10_000  # distinct (server, query) pairs kept while the database cannot be written
-QUERY_CHARS = 100
+QUERY_CHARS = limits.QUERY_KEY
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ MAX_RESULTS = 10
 MAX_QUERY = 200  # longer input is cut before matching: no term name is this long
 MAX_TERM_ID = 2**63 - 1  # ids are SQLite integers; a larger one in a forged button cannot exist
 MAX_PROBLEMS_SHOWN = 15
+PROBLEM_CHARS = 180  # one problem per line in a reload's answer (15 of them fit in 2000 characters)
 FIRST_LINE = 120
 
 
@@ -192,6 +193,6 @@ class Replies:
 
 def _listed(problems: Sequence[Problem], after_more: str) -> str:
     """Problems as bullet lines, the first ``MAX_PROBLEMS_SHOWN`` of them, and how many more."""
-    lines = "".join(f"\n• {shorten(str(p), 180)}" for p in problems[:MAX_PROBLEMS_SHOWN])
+    lines = "".join(f"\n• {shorten(str(p), PROBLEM_CHARS)}" for p in problems[:MAX_PROBLEMS_SHOWN])
     hidden = len(problems) - MAX_PROBLEMS_SHOWN
     return lines + (f"\n… and {hidden} more {after_more}".rstrip() if hidden > 0 else "")

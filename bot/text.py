@@ -59,6 +59,11 @@ def fit(text: str, limit: int, more: str = "") -> str:
     return cut.rstrip(" ,;:-–—") + tail
 
 
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` has (ends of sentence followed by space, or the end)."""
+    return len(_SENTENCE_END.findall(text.strip() + " "))
+
+
 def first_sentence(text: str, limit: int) -> str:
     """The first sentence of ``text`` (whole, when it fits in ``limit``; cut at a word otherwise)."""
     text = " ".join(text.split())

@@ -16,15 +16,12 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot import limits
-from bot.replies import Reply
-
-if TYPE_CHECKING:
-    from bot.client import GlossaryBot
+from bot.replies import Replies, Reply
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
@@ -36,6 +33,17 @@ FOLLOWUP_RETRY_S = 30.0
 ANSWERED = "glossary_bot_answered"
 DEFERRED_PRIVATELY = "glossary_bot_deferred_privately"
 ALREADY_ACKNOWLEDGED = 40060  # a retried answer whose first try did arrive
+
+
+class Host(Protocol):
+    """What a button needs of the bot it runs in (``interaction.client``)."""
+
+    @property
+    def replies(self) -> Replies: ...
+
+    async def admit(self, interaction: discord.Interaction) -> bool: ...
+
+    async def report_error(self, interaction: discord.Interaction, error: Exception) -> None: ...
 
 
 def term_custom_id(term_id: int) -> str:
@@ -58,11 +66,11 @@ class TermButton(
         return cls(int(match["id"]), item.label or "?", item.style)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        bot: GlossaryBot = interaction.client  # type: ignore[assignment]
+        bot: Host = interaction.client  # type: ignore[assignment]
         return await bot.admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: GlossaryBot = interaction.client  # type: ignore[assignment]
+        bot: Host = interaction.client  # type: ignore[assignment]
         try:
             message = interaction.message
             in_place = message is not None and message.flags.ephemeral

@@ -12,7 +12,7 @@ from bot.importers.seed_page import parse_page
 from bot.loader import load_glossary
 from bot.matching import TermIndex
 from bot.model import Glossary, IndexRow
-from bot.text import _SENTENCE_END
+from bot.text import sentence_count
 from tests.conftest import SEED, SHIPPED
 
 GLOSSARY: Glossary = load_glossary(SHIPPED)
@@ -39,7 +39,7 @@ def test_at_least_300_terms_and_every_card_complete() -> None:
     assert len(GLOSSARY.entries) >= 300 and GLOSSARY.warnings == ()
     for entry in GLOSSARY.entries:
         assert entry.definition and entry.example and entry.why_it_matters and entry.faq, entry.term
-        sentences = len(_SENTENCE_END.findall(entry.definition + " "))
+        sentences = sentence_count(entry.definition)
         assert entry.term == "Generative AI" or 1 <= sentences <= 3, (entry.term, sentences)
 
 

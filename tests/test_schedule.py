@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import limits
 from bot.tod.schedule import (
     NONCE_MAX_LEN,
     format_time,
@@ -158,13 +159,17 @@ def test_nonce_is_deterministic_short_and_distinct() -> None:
 
 def test_zone_choices_for_autocomplete() -> None:
     names = sorted(zoneinfo.available_timezones())
-    assert "Europe/Berlin" in zone_choices("europe/be", names)
-    assert "Europe/Berlin" in zone_choices("berlin", names)
-    assert zone_choices("new york", names)[0] == "America/New_York"
-    assert all(name.startswith("Europe/") for name in zone_choices("Europe/", names))
-    assert len(zone_choices("", names)) == 25
-    assert len(zone_choices("a", names)) == 25
-    assert zone_choices("Mars/Base", names) == []
+
+    def choices(typed: str) -> list[str]:
+        return zone_choices(typed, names, limits.AUTOCOMPLETE_CHOICES)
+
+    assert "Europe/Berlin" in choices("europe/be")
+    assert "Europe/Berlin" in choices("berlin")
+    assert choices("new york")[0] == "America/New_York"
+    assert all(name.startswith("Europe/") for name in choices("Europe/"))
+    assert len(choices("")) == 25
+    assert len(choices("a")) == 25
+    assert choices("Mars/Base") == []
 
 
 # -- property ---------------------------------------------------------------------------------------------------

@@ -28,36 +28,55 @@ def read(path: Path, report: Report) -> Part:
     except json.JSONDecodeError as exc:
         raise Unreadable(path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     part = Part([])
-    items = _items(path, data, part)
-    kept: Counter[str] = Counter()
-    dropped: Counter[str] = Counter()
-    for number, item in enumerate(items, 1):
-        where = f"{path}: entry {number}"
-        if not isinstance(item, dict):
-            report.skip(where, f"not an object ({type(item).__name__})")
-            continue
-        draft = Draft(term="", where=where)
-        for key, value in item.items():
-            field = field_for(str(key))
-            if field:
-                apply_field(draft, field, value, where, report)
-            elif isinstance(value, str) and value.strip():
-                draft.sections.append((header_key(str(key)).capitalize(), paragraphs(value.split("\n"), wrapped=False)))
-                kept[str(key)] += 1
-            elif value not in (None, "", [], {}):
-                dropped[str(key)] += 1
-        if not draft.term:
-            report.skip(where, "no term (a 'term', 'name' or 'title' key)")
-            continue
-        if not draft.definition:
-            report.warn(where, f"'{draft.term}' has no definition; the card will be short")
-        draft.where = f"{path}: entry {number} ('{draft.term}')"
-        part.drafts.append(draft)
-    for key, count in kept.items():
-        report.warn(str(path), f"key '{key}' ({_entries(count)}) is not a glossary field; kept as a section")
-    for key, count in dropped.items():
-        report.warn(str(path), f"key '{key}' ({_entries(count)}) is not a glossary field; dropped")
+    other = _OtherKeys()
+    for number, item in enumerate(_items(path, data, part), 1):
+        draft = _draft(f"{path}: entry {number}", item, other, report)
+        if draft is not None:
+            part.drafts.append(draft)
+    other.report(str(path), report)
     return part
+
+
+class _OtherKeys:
+    """Keys that are not glossary fields: text kept as sections, the rest dropped; counted to report once."""
+
+    def __init__(self) -> None:
+        self.kept: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+
+    def take(self, draft: Draft, key: str, value: Any) -> None:
+        if isinstance(value, str) and value.strip():
+            draft.sections.append((header_key(key).capitalize(), paragraphs(value.split("\n"), wrapped=False)))
+            self.kept[key] += 1
+        elif value not in (None, "", [], {}):
+            self.dropped[key] += 1
+
+    def report(self, where: str, report: Report) -> None:
+        for key, count in self.kept.items():
+            report.warn(where, f"key '{key}' ({_entries(count)}) is not a glossary field; kept as a section")
+        for key, count in self.dropped.items():
+            report.warn(where, f"key '{key}' ({_entries(count)}) is not a glossary field; dropped")
+
+
+def _draft(where: str, item: Any, other: _OtherKeys, report: Report) -> Draft | None:
+    """One JSON entry as a draft, or None (reported) when it is not an object or has no term."""
+    if not isinstance(item, dict):
+        report.skip(where, f"not an object ({type(item).__name__})")
+        return None
+    draft = Draft(term="", where=where)
+    for key, value in item.items():
+        field = field_for(str(key))
+        if field:
+            apply_field(draft, field, value, where, report)
+        else:
+            other.take(draft, str(key), value)
+    if not draft.term:
+        report.skip(where, "no term (a 'term', 'name' or 'title' key)")
+        return None
+    if not draft.definition:
+        report.warn(where, f"'{draft.term}' has no definition; the card will be short")
+    draft.where = f"{where} ('{draft.term}')"
+    return draft
 
 
 def _entries(count: int) -> str:

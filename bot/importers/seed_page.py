@@ -49,9 +49,27 @@ def parse_page(text: str, source: str = "page", report: Report | None = None) ->
     first, title_line = lines[0]
     term = _TITLE.match(title_line)["term"].strip()  # type: ignore[index]  # the pattern matches any line
     draft = Draft(term=term, where=f"{source}:{first}")
+    parts = _sections(lines[1:], draft)
+    for key in ("definition", "example", "why_it_matters"):
+        draft.add_text(key, paragraphs((line for _, line in parts.get(key, [])), wrapped=False))
+    for _, line in parts.get("aliases", []):
+        draft.aliases += split_list(line, commas=True)
+    draft.faq = parse_faq([(f"{source}:{n}", line) for n, line in parts.get("faq", [])], term, report.warn)
+    _related(draft, parts.get("related", []), source, report)
+    _links(draft, parts.get("links", []), source, report)
+    if not draft.has_text():
+        report.skip(draft.where, f"'{term}' has no text after its title")
+        return []
+    if not draft.definition:
+        report.warn(draft.where, f"'{term}' has no definition; the card will be short")
+    return [draft]
+
+
+def _sections(lines: list[tuple[int, str]], draft: Draft) -> dict[str, list[tuple[int, str]]]:
+    """The page's lines by the field their heading names (``definition`` until the first heading)."""
     parts: dict[str, list[tuple[int, str]]] = {"definition": []}
     current = "definition"
-    for number, line in lines[1:]:
+    for number, line in lines:
         also = _ALSO_KNOWN.match(line)
         if also and current in ("definition", "aliases"):
             draft.aliases += split_list(also["names"], commas=True)
@@ -62,25 +80,21 @@ def parse_page(text: str, source: str = "page", report: Report | None = None) ->
             parts.setdefault(current, [])
             continue
         parts.setdefault(current, []).append((number, line))
-    for key in ("definition", "example", "why_it_matters"):
-        draft.add_text(key, paragraphs((line for _, line in parts.get(key, [])), wrapped=False))
-    for _, line in parts.get("aliases", []):
-        draft.aliases += split_list(line, commas=True)
-    draft.faq = parse_faq([(f"{source}:{n}", line) for n, line in parts.get("faq", [])], term, report.warn)
-    for number, line in parts.get("related", []):
+    return parts
+
+
+def _related(draft: Draft, lines: list[tuple[int, str]], source: str, report: Report) -> None:
+    for number, line in lines:
         name, alias = related_name(line)
         if name:
             draft.related.append(Ref(name, alias, where=f"{source}:{number}"))
         else:
             report.warn(f"{source}:{number}", f"related line names no term ('{line[:50]}…'); left out")
-    for number, line in parts.get("links", []):
+
+
+def _links(draft: Draft, lines: list[tuple[int, str]], source: str, report: Report) -> None:
+    for number, line in lines:
         found, rest = links_in(line)
         draft.links += found
         for piece in rest:
             report.warn(f"{source}:{number}", f"'{piece[:50]}' is not an http(s) link; left out")
-    if not draft.has_text():
-        report.skip(draft.where, f"'{term}' has no text after its title")
-        return []
-    if not draft.definition:
-        report.warn(draft.where, f"'{term}' has no definition; the card will be short")
-    return [draft]

@@ -194,7 +194,7 @@ def _base36(value: int) -> str:
             return encoded
 
 
-def zone_choices(prefix: str, names: Sequence[str], limit: int = 25) -> list[str]:
+def zone_choices(prefix: str, names: Sequence[str], limit: int) -> list[str]:
     """Up to ``limit`` zone names for autocomplete (Discord shows at most 25).
 
     Names starting with ``prefix`` come first, then names containing it anywhere (case-insensitive), so
