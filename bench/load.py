@@ -2,7 +2,7 @@
 
 Each runs in its own fresh process (see ``bench.child``) so the peak RSS is the bot's after a start, not the
 leftovers of a larger glossary measured earlier. The load is exactly the bot's start-up call,
-``Library(await Database.open(path), glossary).load()``; the phases inside it are timed by wrapping the
+``Library(await open_database(path), glossary).load()``; the phases inside it are timed by wrapping the
 functions ``bot.library`` calls, so a slow load says *which* phase is slow without a second run:
 
 - ``read files + hash``: ``bot.library.read_sources``;
@@ -26,7 +26,7 @@ from typing import Any
 
 import bot.library
 from bench.timing import memory
-from bot.database import Database
+from bot.database import open_database
 from bot.library import Library
 
 PHASES = ("read files + hash", "parse + validate", "write SQLite", "read SQLite", "build index")  # in load order
@@ -97,7 +97,7 @@ def _instrumented(library: Library, timer: PhaseTimer) -> Iterator[None]:
 
 async def open_library(glossary: Path, db_path: Path) -> Library:
     """A library over a newly opened database, as the bot builds it at start."""
-    return Library(await Database.open(db_path), glossary)
+    return Library(await open_database(db_path), glossary)
 
 
 async def measure_load(glossary: Path, db_path: Path, *, expect_rebuilt: bool) -> tuple[dict[str, Any], Library]:

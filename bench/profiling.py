@@ -38,10 +38,10 @@ def _print_stats(profile: cProfile.Profile, top: int) -> None:
 
 
 async def _index(ds: synth.Dataset, workdir: Path) -> Any:
-    from bot.database import Database
+    from bot.database import open_database
     from bot.library import Library
 
-    db = await Database.open(workdir / "profile.sqlite3")
+    db = await open_database(workdir / "profile.sqlite3")
     try:
         library = Library(db, ds.glossary)
         await library.load()
@@ -73,15 +73,15 @@ def profile_parse(ds: synth.Dataset, top: int) -> None:
 
 async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
     """``Library._write`` (what a cold load does after parsing), broken down by statement."""
-    import bot.database
     import bot.library
     import bot.store
-    from bot.database import Database
+    from bot.database import open_database
+    from bot.database.sqlite import SqliteTransaction
     from bot.library import Library
     from bot.loader import load_glossary
 
     glossary = load_glossary(ds.glossary)
-    db = await Database.open(workdir / "write.sqlite3")
+    db = await open_database(workdir / "write.sqlite3")
     library = Library(db, ds.glossary)
     spent: dict[str, float] = defaultdict(float)
     calls = 0
@@ -136,7 +136,7 @@ async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
     build_chunks, snapshot = bot.library.chunks, bot.library._snapshot
     patch(bot.store, "normalize", counting_normalize)
     for name in ("execute", "executemany", "fetchall"):
-        patch(bot.database.Transaction, name, timed_statement(getattr(bot.database.Transaction, name)))
+        patch(SqliteTransaction, name, timed_statement(getattr(SqliteTransaction, name)))
     patch(bot.library, "chunks", timed_chunks)
     patch(bot.library, "_snapshot", timed_snapshot)
     db.transaction = timed_transaction  # type: ignore[method-assign]

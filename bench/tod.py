@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.database import Database, Transaction
+from bot.database import Database, Transaction, open_database
 from bot.tod import store as tod_store
 from bot.tod.schedule import local_date, nonce_for
 from bot.tod.service import TermOfDay
@@ -51,7 +51,7 @@ DUE_AT = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # a Monday; every server's slo
 HISTORY_DAYS = 30
 # The functions of ``bot.tod.store`` a tick calls (the writes through ``Writes.apply``); "commit" is added per
 # transaction.
-STORE_FUNCTIONS = ("due", "cycles", "record", "confirm", "close", "miss", "reschedule", "retry", "disable")
+STORE_FUNCTIONS = ("due", "cycles", "record", "lease", "confirm", "close", "miss", "reschedule", "retry", "disable")
 
 
 class ManualClock:
@@ -203,7 +203,7 @@ async def _add_history(db: Database, configs: list[ScheduleConfig], term_ids: li
 
 
 async def _scenario(db_path: Path, servers: int, term_ids: list[int], seed: int, history: bool) -> dict[str, Any]:
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     try:
         configs = _servers(servers, seed)
         async with db.transaction() as tx:

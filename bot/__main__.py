@@ -36,7 +36,9 @@ TOKEN_REFUSED = "Discord refused the token: check DISCORD_TOKEN in .env (Develop
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Glossary Bot for Discord.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default)")
+    run = sub.add_parser("run", help="run the bot (the default)")
+    run.add_argument("--shard-count", metavar="N", help="shards in all processes together (SHARD_COUNT)")
+    run.add_argument("--shards", metavar="IDS", help="the shards this process runs, e.g. 0-7 (SHARD_IDS)")
     sub.add_parser("sync", help="register the slash commands with Discord (globally, or in DEV_GUILD_ID)")
     check = sub.add_parser("check", help="validate a glossary and print a summary")
     check.add_argument("path", nargs="?", type=Path, help="glossary file or folder (default: GLOSSARY_PATH)")
@@ -86,7 +88,7 @@ class StopSignal:
 async def _serve(settings: Settings, *, sync_only: bool = False) -> int:
     discord.http.Route.BASE = settings.api_base  # REST base (and so the gateway URL, learnt from /gateway/bot)
     try:
-        services = await Services.open(settings.database_path, settings.glossary_path, SystemClock())
+        services = await Services.open(settings.database, settings.glossary_path, SystemClock(), settings.shards)
     except (DatabaseError, GlossaryError) as exc:
         log.error("cannot start: %s", exc)
         return 1
@@ -137,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     needs_token = command in ("run", "sync")
     try:
         settings = Settings.from_env(require_token=needs_token)
+        settings = settings.with_shards(getattr(args, "shard_count", None), getattr(args, "shards", None))
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

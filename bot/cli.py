@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cards import as_text
-from bot.database import Database
+from bot.database import open_database
 from bot.importers import Report, import_paths, to_yaml
 from bot.library import Library
 from bot.loader import load_glossary
@@ -60,7 +60,7 @@ async def card(glossary: Path, term: str, as_json: bool) -> int:
     The glossary is loaded into a throwaway database, never the bot's own.
     """
     with tempfile.TemporaryDirectory(prefix="glossary-card-") as folder:
-        db = await Database.open(Path(folder) / "card.sqlite3")
+        db = await open_database(Path(folder) / "card.sqlite3")
         try:
             library = Library(db, glossary)
             await library.load()

@@ -23,6 +23,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from bot import limits
+from bot.database import DatabaseUnavailable
 from bot.poster import DiscordPoster
 from bot.replies import Replies, notice
 from bot.services import Services
@@ -61,8 +62,9 @@ class GlossaryBot(commands.AutoShardedBot):
         intents = discord.Intents.none()
         intents.guilds = True
         shards = services.tod.shards
-        if not shards.everything:
+        if shards.count > 1:  # unset: discord.py asks Discord how many shards, and this process runs them all
             options.setdefault("shard_count", shards.count)
+        if not shards.everything:
             options.setdefault("shard_ids", sorted(shards.ids or ()))
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -194,6 +196,24 @@ class GlossaryBot(commands.AutoShardedBot):
             return
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        """Connect one shard, unless the bot is stopping.
+
+        discord.py retries a shard that failed to connect every 5 s, forever, even once the bot is closed: a
+        stop while shards were still connecting logged a traceback every 5 s and never exited.
+        """
+        if self.stopping.is_set():
+            return
+        launch = asyncio.ensure_future(super().launch_shard(gateway, shard_id, initial=initial))
+        stop = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({launch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not launch.done():
+            launch.cancel()
+        await asyncio.gather(launch, return_exceptions=True)
+        if launch.done() and not launch.cancelled() and launch.exception() is not None:
+            raise launch.exception()  # type: ignore[misc]
+
     # -- commands ---------------------------------------------------------------------------------------------
     def _commands_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
@@ -231,6 +251,9 @@ class GlossaryBot(commands.AutoShardedBot):
         elif isinstance(original, discord.NotFound) and original.code == limits.UNKNOWN_INTERACTION:
             log.warning("interaction %s expired before it could be answered", interaction.id)
             return
+        elif isinstance(original, DatabaseUnavailable):
+            log.warning("could not answer interaction %s: %s", interaction.id, original)
+            text = "The database is briefly unavailable; please try again in a moment."
         else:
             command = interaction.command.qualified_name if interaction.command else "component"
             log.error("error in %s (interaction %s)", command, interaction.id, exc_info=original)

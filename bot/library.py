@@ -13,19 +13,22 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from bot.database import Database
+from bot.database import Database, DatabaseUnavailable
 from bot.gcpause import gc_paused
 from bot.loader import default_name_for, parse
 from bot.matching import TermIndex
-from bot.model import Card, Glossary, IndexRow
+from bot.model import Card, Entry, Glossary, IndexRow
 from bot.problems import GlossaryError, Problem
 from bot.sources import read_sources
 from bot.store import Generation, GlossaryStore, chunks, unique_aliases
 
 log = logging.getLogger(__name__)
 CARD_CACHE_SIZE = 1024
+UNAVAILABLE = "*The full card is briefly unavailable (the database is not answering); try again in a moment.*"
+GRACE = timedelta(minutes=10)  # how long a replaced generation stays for requests still on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,16 @@ def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
     return Snapshot(published.name, published.content_hash, published.generation, index, aliases)
 
 
+def _from_memory(snapshot: Snapshot, term_id: int) -> Card:
+    """What the index alone knows of a term, while the database is not answering."""
+    entry = Entry(
+        term=snapshot.index.names[term_id],
+        definition=UNAVAILABLE,
+        category=snapshot.index.categories.get(term_id, ""),
+    )
+    return Card(term_id, entry)
+
+
 class Library:
     """Holds the current glossary; loads it at start and on ``/glossary reload``."""
 
@@ -92,35 +105,56 @@ class Library:
         return self.current.name
 
     async def load(self, *, force: bool = False) -> LoadReport:
-        """Load the glossary at ``self.path``; raises GlossaryError and keeps the current one if it is broken."""
-        async with self._lock:
+        """Load the glossary at ``self.path``; raises GlossaryError and keeps the current one if it is broken.
+
+        One process at a time loads (several may share a PostgreSQL database): one that finds the same files
+        already published serves that generation instead of writing another.
+        """
+        async with self._lock, self.db.exclusive("glossary-load"):
             started = time.perf_counter()
             sources, digest = await asyncio.to_thread(read_sources, self.path)
             current = self._current
             if not force and current is not None and current.content_hash == digest:
                 return LoadReport(True, False, len(current.index), current.aliases, time.perf_counter() - started)
             published = await self.store.published()
-            rebuilt = force or published is None or published.content_hash != digest
             warnings: tuple[Problem, ...] = ()
+            rebuilt = force or published is None or published.content_hash != digest
             if rebuilt:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                snapshot = await self._write(glossary)
-                warnings = glossary.warnings
+                snapshot, warnings = await self._write(glossary), glossary.warnings
                 del glossary  # the index has what it needs: let the entries go before anything else
             else:
                 assert published is not None
-                rows = await self.store.index_rows(published.generation)
-                snapshot = await asyncio.to_thread(_snapshot, published, rows)
-            self._current = snapshot  # the swap: from here on, requests read the new generation
-            self._cards.clear()
+                snapshot = await self._snapshot_of(published)
+            self._swap(snapshot)
             if rebuilt:
-                await self._discard_old(snapshot.generation, current)
-            seconds = time.perf_counter() - started
-            report = LoadReport(True, rebuilt, len(snapshot.index), snapshot.aliases, seconds, warnings)
+                await self._discard_old(snapshot.generation)
+            report = LoadReport(True, rebuilt, len(snapshot.index), snapshot.aliases, time.perf_counter() - started,
+                                warnings)  # fmt: skip
             log.info("glossary %r loaded from %s: %s", snapshot.name, self.path, report.summary())
             for problem in warnings:
                 log.warning("glossary: %s", problem)
             return report
+
+    async def adopt(self, notified: str = "") -> None:
+        """Serve the newest published generation if it is newer than ours: another process loaded a glossary
+        (``notified`` is its generation, or "" after a lost connection, when notifications may have been missed)."""
+        async with self._lock:
+            published = await self.store.published()
+            current = self._current
+            if published is None or (current is not None and published.generation <= current.generation):
+                return
+            self._swap(await self._snapshot_of(published))
+        log.info("glossary %r generation %d, published by another process, now served here",
+                 published.name, published.generation)  # fmt: skip
+
+    async def _snapshot_of(self, published: Generation) -> Snapshot:
+        rows = await self.store.index_rows(published.generation)
+        return await asyncio.to_thread(_snapshot, published, rows)
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        self._current = snapshot  # from here on, requests read the new generation
+        self._cards.clear()
 
     async def _write(self, glossary: Glossary) -> Snapshot:
         """Write ``glossary`` as a new generation, a chunk per transaction, and publish it."""
@@ -142,12 +176,12 @@ class Library:
         published = Generation(generation, glossary.name, glossary.content_hash)
         return await asyncio.to_thread(_snapshot, published, index_rows)
 
-    async def _discard_old(self, generation: int, previous: Snapshot | None) -> None:
-        """Drop generations nobody reads any more; the previous one stays for requests still on it."""
-        keep = [generation] if previous is None else [previous.generation, generation]
+    async def _discard_old(self, generation: int) -> None:
+        """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this
+        process or another, may still be answering from the one just replaced)."""
         try:
             async with self.db.transaction() as tx:
-                dropped = await self.store.discard_before(tx, keep)
+                dropped = await self.store.discard_superseded(tx, generation, int(time.time() - GRACE.total_seconds()))
         except Exception:
             log.warning("could not drop old glossary generations; will try at the next load", exc_info=True)
             return
@@ -180,7 +214,11 @@ class Library:
         if key in self._cards:
             self._cards.move_to_end(key)
             return self._cards[key]
-        card = await self.store.card(snapshot.generation, term_id)
+        try:
+            card = await self.store.card(snapshot.generation, term_id)
+        except DatabaseUnavailable as exc:
+            log.warning("serving %r from memory: %s", snapshot.index.names[term_id], exc)
+            return _from_memory(snapshot, term_id)
         self._cards[key] = card
         if len(self._cards) > CARD_CACHE_SIZE:
             self._cards.popitem(last=False)

@@ -64,7 +64,7 @@ class MissLog:
                 async with self.db.transaction() as tx:
                     await tx.executemany(
                         "INSERT INTO lookup_misses(guild_id, norm, query, count, last_seen) VALUES (?, ?, ?, ?, ?)"
-                        " ON CONFLICT(guild_id, norm) DO UPDATE SET count = count + excluded.count,"
+                        " ON CONFLICT(guild_id, norm) DO UPDATE SET count = lookup_misses.count + excluded.count,"
                         " last_seen = excluded.last_seen, query = excluded.query",
                         [(g, n, p.query, p.count, p.last_seen) for (g, n), p in batch.items()],
                     )

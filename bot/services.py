@@ -7,11 +7,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.library import Library
 from bot.misses import MissLog
 from bot.replies import Replies
 from bot.shards import Shards
+from bot.store import PUBLISHED
 from bot.tod.ports import Clock
 from bot.tod.replies import TodReplies
 from bot.tod.service import TermOfDay
@@ -31,12 +32,14 @@ class Services:
     tod_replies: TodReplies
 
     @classmethod
-    async def open(cls, database: Path, glossary: Path, clock: Clock, shards: Shards | None = None) -> Services:
-        """Open the database and load the glossary (raises DatabaseError or GlossaryError, closing what it opened)."""
-        db = await Database.open(database)
+    async def open(cls, database: str | Path, glossary: Path, clock: Clock, shards: Shards | None = None) -> Services:
+        """Open the database (a SQLite path or a ``postgresql://`` URL) and load the glossary; raises
+        DatabaseError or GlossaryError, closing what it opened."""
+        db = await open_database(database)
         try:
             library = Library(db, glossary)
             await library.load()
+            await db.listen(PUBLISHED, library.adopt)  # a reload in another process reaches this one
         except BaseException:
             await db.close()
             raise

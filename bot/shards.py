@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+from bot.database.base import Queryable, ids
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -41,11 +42,9 @@ class Shards:
     def owns(self, guild_id: int) -> bool:
         return self.ids is None or shard_of(guild_id, self.count) in self.ids
 
-    def sql(self, column: str) -> tuple[str, list[Any]]:
+    def sql(self, q: Queryable, column: str) -> tuple[str, list[Any]]:
         """``AND <column is on our shards>`` and its parameters; empty when this process runs every shard."""
         if self.ids is None:
             return "", []
-        return (
-            f"AND (({column} >> 22) % ?) IN (SELECT value FROM json_each(?))",
-            [self.count, json.dumps(sorted(self.ids))],
-        )
+        shard_ids, param = ids(q, sorted(self.ids))
+        return f"AND (({column} >> 22) % ?) IN {shard_ids}", [self.count, param]

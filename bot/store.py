@@ -17,13 +17,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.database import Database, Transaction
+from bot.database.base import POSTGRES, SQLITE
 from bot.gcpause import gc_paused
 from bot.model import Card, Entry, Faq, Glossary, IndexRow, Link, Related, Section
 from bot.normalize import normalize
 
 WRITE_CHUNK = 20_000  # terms per write transaction: other writers (the scheduler) get the lock between chunks
 
-_CARD_QUERY = """
+_CARD_QUERY = {
+    SQLITE: """
 SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.source, t.ident, t.tags, t.sections,
     t.glossary, t.attribution,
     (SELECT json_group_array(alias) FROM
@@ -37,7 +39,26 @@ SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.sour
         AS r JOIN glossary_terms AS rt ON rt.generation = t.generation AND rt.id = r.related_id
         ORDER BY r.position) AS related
 FROM glossary_terms AS t WHERE t.generation = ? AND t.id = ?
-"""
+""",
+    POSTGRES: """
+SELECT t.id, t.name, t.definition, t.example, t.why, t.category, t.links, t.source, t.ident, t.tags, t.sections,
+    t.glossary, t.attribution,
+    (SELECT coalesce(json_agg(a.alias ORDER BY a.position), '[]')::text FROM glossary_aliases AS a
+        WHERE a.generation = t.generation AND a.term_id = t.id) AS aliases,
+    (SELECT coalesce(json_agg(json_build_array(f.question, f.answer) ORDER BY f.position), '[]')::text
+        FROM glossary_faqs AS f WHERE f.generation = t.generation AND f.term_id = t.id) AS faqs,
+    (SELECT coalesce(json_agg(json_build_array(r.related_id, rt.name) ORDER BY r.position), '[]')::text
+        FROM glossary_relations AS r JOIN glossary_terms AS rt ON rt.generation = r.generation AND rt.id = r.related_id
+        WHERE r.generation = t.generation AND r.term_id = t.id) AS related
+FROM glossary_terms AS t WHERE t.generation = ? AND t.id = ?
+""",
+}
+_SEARCH = {
+    SQLITE: "SELECT t.id, t.name FROM glossary_fts AS f JOIN glossary_terms AS t ON t.row = f.rowid"
+    " WHERE glossary_fts MATCH ? AND t.generation = ? ORDER BY bm25(glossary_fts, 40.0, 20.0, 1.0, 5.0) LIMIT ?",
+    POSTGRES: "SELECT t.id, t.name FROM glossary_terms AS t, to_tsquery('english', ?) AS q"
+    " WHERE t.fts @@ q AND t.generation = ? ORDER BY ts_rank_cd(t.fts, q) DESC, t.position LIMIT ?",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +107,7 @@ class GlossaryStore:
 
     async def card(self, generation: int, term_id: int) -> Card | None:
         """Everything a card shows for ``term_id``, in one query; None if the term is not in ``generation``."""
-        row = await self.db.fetchone(_CARD_QUERY, (generation, term_id))
+        row = await self.db.fetchone(_CARD_QUERY[self.db.dialect], (generation, term_id))
         if row is None:
             return None
         pairs = [(int(rid), str(rname)) for rid, rname in json.loads(row["related"])]
@@ -120,15 +141,11 @@ class GlossaryStore:
         Terms with every word come first; when they are fewer than ``limit``, terms with any word follow.
         """
         found: dict[int, str] = {}
-        for match in (fts_query(query, "AND"), fts_query(query, "OR")):
+        for every in (True, False):
+            match = fts_query(query, self.db.dialect, every=every)
             if not match or len(found) >= limit:
                 continue
-            rows = await self.db.fetchall(
-                "SELECT t.id, t.name FROM glossary_fts AS f JOIN glossary_terms AS t ON t.row = f.rowid"
-                " WHERE glossary_fts MATCH ? AND t.generation = ?"
-                " ORDER BY bm25(glossary_fts, 40.0, 20.0, 1.0, 5.0) LIMIT ?",
-                (match, generation, limit),
-            )
+            rows = await self.db.fetchall(_SEARCH[self.db.dialect], (match, generation, limit))
             for tid, name in rows:
                 found.setdefault(int(tid), str(name))
         return list(found.items())[:limit]
@@ -156,7 +173,7 @@ class GlossaryStore:
     async def term_ids(tx: Transaction, glossary: Glossary) -> list[int]:
         """Each entry's stable term id (by its key), creating ids for keys never seen before."""
         await tx.executemany(
-            "INSERT OR IGNORE INTO term_keys(norm, name) VALUES (?, ?)",
+            "INSERT INTO term_keys(norm, name) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING",
             zip(glossary.keys, (e.term for e in glossary.entries), strict=True),
         )
         ids = {norm: tid for norm, tid in await tx.fetchall("SELECT norm, id FROM term_keys")}
@@ -164,57 +181,62 @@ class GlossaryStore:
 
     @staticmethod
     async def write(tx: Transaction, rows: Rows) -> None:
-        """Write one chunk of a generation's rows."""
-        await tx.executemany(
-            "INSERT INTO glossary_terms(generation, id, position, name, aliases, definition, example, why,"
-            " category, links, source, ident, tags, sections, glossary, attribution)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows.terms,
-        )
-        await tx.executemany(
-            "INSERT INTO glossary_aliases(generation, term_id, position, alias) VALUES (?, ?, ?, ?)", rows.aliases
-        )
-        await tx.executemany(
-            "INSERT INTO glossary_faqs(generation, term_id, position, question, answer) VALUES (?, ?, ?, ?, ?)",
-            rows.faqs,
-        )
-        await tx.executemany(
-            "INSERT INTO glossary_relations(generation, term_id, position, related_id) VALUES (?, ?, ?, ?)",
-            rows.relations,
-        )
+        """Write one chunk of a generation's rows (PostgreSQL: with COPY)."""
+        await tx.copy("glossary_terms", TERM_COLUMNS, rows.terms)
+        await tx.copy("glossary_aliases", ("generation", "term_id", "position", "alias"), rows.aliases)
+        await tx.copy("glossary_faqs", ("generation", "term_id", "position", "question", "answer"), rows.faqs)
+        await tx.copy("glossary_relations", ("generation", "term_id", "position", "related_id"), rows.relations)
 
     @staticmethod
     async def publish(tx: Transaction, generation: int) -> None:
-        """Index the generation for full-text search and make it the published one."""
-        await tx.execute(
-            "INSERT INTO glossary_fts(rowid, name, aliases, definition, tags)"
-            " SELECT row, name, aliases, definition, tags FROM glossary_terms WHERE generation = ?",
-            (generation,),
-        )
-        await tx.execute("UPDATE glossary_generations SET complete = 1 WHERE generation = ?", (generation,))
-
-    @staticmethod
-    async def discard_before(tx: Transaction, keep: Sequence[int]) -> int:
-        """Delete every generation older than the newest in ``keep`` except those in ``keep``; how many went."""
-        newest = max(keep)
-        doomed = [
-            int(g)
-            for (g,) in await tx.fetchall("SELECT generation FROM glossary_generations WHERE generation < ?", (newest,))
-            if int(g) not in keep
-        ]
-        for generation in doomed:
-            # External-content FTS rows are removed by replaying their text with the 'delete' command.
+        """Index the generation for full-text search, make it the published one, and tell other processes."""
+        if tx.dialect == SQLITE:  # PostgreSQL keeps its full-text column itself
             await tx.execute(
-                "INSERT INTO glossary_fts(glossary_fts, rowid, name, aliases, definition, tags)"
-                " SELECT 'delete', t.row, t.name, t.aliases, t.definition, t.tags FROM glossary_terms AS t"
-                " JOIN glossary_generations AS g ON g.generation = t.generation"
-                " WHERE t.generation = ? AND g.complete = 1",
+                "INSERT INTO glossary_fts(rowid, name, aliases, definition, tags)"
+                " SELECT row, name, aliases, definition, tags FROM glossary_terms WHERE generation = ?",
                 (generation,),
             )
+        await tx.execute("UPDATE glossary_generations SET complete = 1 WHERE generation = ?", (generation,))
+        await tx.notify(PUBLISHED, str(generation))
+
+    @staticmethod
+    async def discard_superseded(tx: Transaction, current: int, before: int) -> int:
+        """Delete generations older than ``current`` that were superseded (or abandoned half-written) before
+        ``before`` (unix seconds): no request is still reading them. Returns how many went."""
+        rows = await tx.fetchall(
+            "SELECT generation, complete, created_at FROM glossary_generations WHERE generation <= ?"
+            " ORDER BY generation DESC",
+            (current,),
+        )
+        doomed: list[int] = []
+        successor_at: int | None = None  # when the next published generation (the one that replaced it) came
+        for generation, complete, created_at in rows:
+            gone_at = created_at if not complete else successor_at
+            if generation != current and gone_at is not None and gone_at < before:
+                doomed.append(int(generation))
+            if complete:
+                successor_at = created_at
+        for generation in doomed:
+            if tx.dialect == SQLITE:
+                # External-content FTS rows are removed by replaying their text with the 'delete' command.
+                await tx.execute(
+                    "INSERT INTO glossary_fts(glossary_fts, rowid, name, aliases, definition, tags)"
+                    " SELECT 'delete', t.row, t.name, t.aliases, t.definition, t.tags FROM glossary_terms AS t"
+                    " JOIN glossary_generations AS g ON g.generation = t.generation"
+                    " WHERE t.generation = ? AND g.complete = 1",
+                    (generation,),
+                )
             for table in ("glossary_terms", "glossary_aliases", "glossary_faqs", "glossary_relations"):
                 await tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))
             await tx.execute("DELETE FROM glossary_generations WHERE generation = ?", (generation,))
         return len(doomed)
+
+
+TERM_COLUMNS = (
+    "generation", "id", "position", "name", "aliases", "definition", "example", "why", "category", "links", "source",
+    "ident", "tags", "sections", "glossary", "attribution",
+)  # fmt: skip
+PUBLISHED = "glossary_published"  # the notification other processes get when a generation is published
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +289,10 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if value else "[]"
 
 
-def fts_query(text: str, operator: str = "OR") -> str:
-    """An FTS5 MATCH expression from free text: each word quoted (so no FTS syntax leaks in), prefix-matched,
-    joined by ``operator`` (AND, OR)."""
-    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split() if w][:8]
-    return f" {operator} ".join(f'"{w[:40]}"*' for w in words)
+def fts_query(text: str, dialect: str = SQLITE, *, every: bool = False) -> str:
+    """A full-text query from free text: every word (``every``) or any word, each prefix-matched; only letters
+    and digits get through, so no query syntax leaks in (FTS5 MATCH, or PostgreSQL's to_tsquery)."""
+    words = [w[:40] for w in "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split() if w][:8]
+    if dialect == POSTGRES:
+        return (" & " if every else " | ").join(f"{w}:*" for w in words)
+    return (" AND " if every else " OR ").join(f'"{w}"*' for w in words)

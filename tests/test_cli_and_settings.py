@@ -12,6 +12,7 @@ import pytest
 from bot.__main__ import main
 from bot.logs import RedactingFormatter
 from bot.settings import DEFAULT_API_BASE, DEFAULT_GLOSSARY, Settings, SettingsError
+from bot.shards import Shards
 from tests.conftest import SHIPPED
 
 TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.abcdefghijklmnopqrstuvwxyz012345"
@@ -35,6 +36,18 @@ def test_settings_defaults_and_overrides() -> None:
     assert (custom.glossary_path, custom.database_path) == (Path("/g"), Path("/d.sqlite3"))
     assert custom.dev_guild_id == 123 and custom.log_level == "DEBUG"
     assert custom.api_base == "http://127.0.0.1:9/api/v10"
+    assert custom.database == Path("/d.sqlite3") and custom.shards == Shards()
+
+
+def test_database_url_and_shards_from_the_environment_and_the_command_line() -> None:
+    url = "postgresql://bot:s3cret-pass@db.internal/glossary"
+    env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": url, "SHARD_COUNT": "16", "SHARD_IDS": "0-3, 6,8-9"}
+    settings = Settings.from_env(env)
+    assert settings.database == url and "s3cret-pass" not in repr(settings)
+    assert settings.shards == Shards(16, frozenset({0, 1, 2, 3, 6, 8, 9}))
+    assert settings.with_shards(None, "8-15").shards == Shards(16, frozenset(range(8, 16)))
+    assert settings.with_shards("4", "0-3").shards == Shards(4)  # every shard of four: this process runs all
+    assert Settings.from_env({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "4"}).shards == Shards(4)
 
 
 @pytest.mark.parametrize(
@@ -44,6 +57,12 @@ def test_settings_defaults_and_overrides() -> None:
         ({"DISCORD_TOKEN": "x", "DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID must be a server id"),
         ({"DISCORD_TOKEN": "x", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
         ({"DISCORD_TOKEN": "x", "DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE must be an http(s) URL"),
+        ({"DISCORD_TOKEN": "x", "DATABASE_URL": "mysql://u:pw@h/db"}, "DATABASE_URL must start with postgresql://"),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "0"}, "SHARD_COUNT must be a number of shards from 1"),
+        ({"DISCORD_TOKEN": "x", "SHARD_IDS": "0-3"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "8", "SHARD_IDS": "4-8"}, "SHARD_IDS must lie between 0 and 7"),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "8", "SHARD_IDS": "0-999999999999"}, "must lie between 0 and 7"),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "8", "SHARD_IDS": "3-1"}, "ranges like 0-7"),
     ],
 )
 def test_bad_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.library import Library
 from bot.misses import MissLog
 from bot.replies import Replies
@@ -64,7 +63,9 @@ async def test_every_lookup_during_reloads_sees_one_whole_glossary(db: Database,
         done.set()
 
     async def lookups() -> None:
-        while not done.is_set():
+        finishing = False
+        while not finishing:
+            finishing = done.is_set()  # one last pass after the last reload
             snapshot = library.current
             for i in range(40):
                 card = await replies.card(snapshot.index.lookup(f"term {i}") or -1, snapshot=snapshot)
@@ -97,8 +98,8 @@ async def test_a_request_on_the_old_glossary_finishes_on_it_after_the_swap(db: D
     assert await library.card(gone or -1) is None
 
 
-async def test_reload_and_the_scheduler_batch_never_share_a_transaction(tmp_path: Path, write_yaml) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+async def test_reload_and_the_scheduler_batch_never_share_a_transaction(db_target: str, write_yaml) -> None:
+    db = await open_database(db_target)
     folder = write_yaml("g.yaml", VERSIONS["a"])
     library = Library(db, folder)
     await library.load()

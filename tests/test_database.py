@@ -9,14 +9,16 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from bot.database import Database, DatabaseError
-from bot.migrations import MIGRATIONS
+from bot.database import Database, DatabaseError, open_database
+from bot.database.migrations import MIGRATIONS, apply_migrations
+from tests.conftest import new_postgres_database
 
 
 @contextmanager
@@ -37,15 +39,30 @@ def unwritable(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-async def test_a_new_database_gets_every_migration_and_a_restart_none(tmp_path: Path) -> None:
-    path = tmp_path / "new.sqlite3"
-    db = await Database.open(path)
+async def test_a_new_database_gets_every_migration_and_a_restart_none(db_target: str) -> None:
+    db = await open_database(db_target)
     versions = [row[0] for row in await db.fetchall("SELECT version FROM schema_version ORDER BY version")]
     assert versions == [m.version for m in MIGRATIONS]
     await db.close()
-    db = await Database.open(path)
-    assert await db.migrate() == []
+    db = await open_database(db_target)
+    assert await apply_migrations(db) == []
     await db.close()
+
+
+async def test_processes_starting_at_once_on_postgresql_migrate_once(postgres_server: object) -> None:
+    url = await new_postgres_database(postgres_server)
+    databases = await asyncio.gather(*(open_database(url) for _ in range(4)))
+    try:
+        versions = [row[0] for row in await databases[0].fetchall("SELECT version FROM schema_version")]
+        assert sorted(versions) == [m.version for m in MIGRATIONS]  # each step once, whoever ran it
+    finally:
+        await asyncio.gather(*(db.close() for db in databases))
+
+
+async def test_an_unreachable_postgresql_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError) as failed:
+        await open_database(f"postgresql://nobody@/glossary?host={tmp_path}&port=1")
+    assert str(failed.value).startswith("DATABASE_URL: cannot connect to PostgreSQL") and "\n" not in str(failed.value)
 
 
 async def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Path) -> None:
@@ -62,7 +79,7 @@ async def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_pa
             INSERT INTO tod_posts VALUES (7, '2026-01-01', 1, 8, 0, 'sent', 99, 'n', 1, 0, 0, 0);
             """
         )
-    db = await Database.open(path)
+    db = await open_database(path)
     assert (await db.fetchone("SELECT id FROM term_keys WHERE norm = 'genai'"))[0] == 1  # button ids survive
     assert (await db.fetchone("SELECT count FROM lookup_misses"))[0] == 3
     assert (await db.fetchone("SELECT message_id, outcome FROM tod_posts"))[:] == (99, None)
@@ -86,10 +103,10 @@ async def test_an_unusable_path_is_one_clear_error_naming_it(tmp_path: Path, kin
             existing.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     if folder is not None:
         with unwritable(folder), pytest.raises(DatabaseError) as failed:
-            await Database.open(path)
+            await open_database(path)
     else:
         with pytest.raises(DatabaseError) as failed:
-            await Database.open(path)
+            await open_database(path)
     message = str(failed.value)
     assert message.startswith(f"DATABASE_PATH {path}") and "\n" not in message
     assert connection_threads() == 0  # nothing left running that would keep the process alive
@@ -102,19 +119,18 @@ def connection_threads() -> int:
 
 async def test_transactions_never_mix_and_a_failed_one_leaves_nothing(db: Database) -> None:
     entered, release = asyncio.Event(), asyncio.Event()
-    order: list[str] = []
+    seen_by_second: list[str] = []
 
     async def first() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO meta VALUES ('a', '1')")
             entered.set()
             await release.wait()
-            order.append("first commits")
 
     async def second() -> None:
         await entered.wait()
-        async with db.transaction() as tx:  # waits for the first, never joins it
-            order.append("second starts")
+        async with db.transaction() as tx:  # its own transaction: never the first's, never its uncommitted rows
+            seen_by_second.extend(row[0] for row in await tx.fetchall("SELECT key FROM meta WHERE key IN ('a', 'b')"))
             await tx.execute("INSERT INTO meta VALUES ('b', '2')")
 
     tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
@@ -122,7 +138,7 @@ async def test_transactions_never_mix_and_a_failed_one_leaves_nothing(db: Databa
     assert await db.fetchone("SELECT value FROM meta WHERE key = 'a'") is None  # readers see committed state
     release.set()
     await asyncio.gather(*tasks)
-    assert order == ["first commits", "second starts"]
+    assert seen_by_second in ([], ["a"])  # SQLite runs it after the first commits; PostgreSQL alongside it
 
     with pytest.raises(RuntimeError, match="boom"):
         async with db.transaction() as tx:
@@ -134,17 +150,59 @@ async def test_transactions_never_mix_and_a_failed_one_leaves_nothing(db: Databa
             pass
 
 
-async def test_readers_never_wait_for_another_process_holding_the_write_lock(db: Database) -> None:
+async def test_readers_never_wait_for_another_process_holding_the_write_lock(db: Database, db_target: str) -> None:
     async with db.transaction() as tx:
         await tx.execute("INSERT INTO meta VALUES ('k', 'v')")
-    other = sqlite3.connect(db.path, isolation_level=None)  # an operator's command in another process
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO meta VALUES ('other', 'x')")
-    try:
-        # Answered while the other writer still holds its lock (it is only released below).
+    async with another_writer(db, db_target):
+        # Answered while the other writer still holds its lock (it is only released when the block ends).
         assert (await db.fetchone("SELECT value FROM meta WHERE key = 'k'"))[0] == "v"
         assert await db.fetchone("SELECT value FROM meta WHERE key = 'other'") is None
-    finally:
-        other.execute("COMMIT")
-        other.close()
     assert (await db.fetchone("SELECT value FROM meta WHERE key = 'other'"))[0] == "x"
+
+
+@asynccontextmanager
+async def another_writer(db: Database, target: str) -> AsyncIterator[None]:
+    """Another process mid-write: SQLite's write lock, or PostgreSQL's exclusive lock on the table."""
+    if db.dialect == "sqlite":
+        other = sqlite3.connect(target, isolation_level=None)  # an operator's command in another process
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO meta VALUES ('other', 'x')")
+        try:
+            yield
+        finally:
+            other.execute("COMMIT")
+            other.close()
+        return
+    conn = await asyncpg.connect(target)
+    try:
+        async with conn.transaction():
+            await conn.execute("LOCK TABLE meta IN EXCLUSIVE MODE")
+            await conn.execute("INSERT INTO meta VALUES ('other', 'x')")
+            yield
+    finally:
+        await conn.close()
+
+
+async def test_a_lost_postgresql_connection_is_retried(postgres_server: object) -> None:
+    url = await new_postgres_database(postgres_server)
+    db = await open_database(url)
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta VALUES ('k', 'v')")
+        await terminate_connections(url)  # a restart or a network blip: every pooled connection is gone
+        assert (await db.fetchone("SELECT value FROM meta WHERE key = 'k'"))[0] == "v"
+        async with db.transaction() as tx:
+            assert await tx.execute("UPDATE meta SET value = 'w' WHERE key = 'k'") == 1
+    finally:
+        await db.close()
+
+
+async def terminate_connections(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()

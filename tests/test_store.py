@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import Database
+from bot.database import POSTGRES, Database, open_database
 from bot.library import Library
 from bot.loader import GlossaryError
 from bot.misses import MissLog
@@ -30,14 +30,14 @@ terms:
 """
 
 
-async def test_cold_then_warm_load_reuses_tables(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    db = await Database.open(path)
+async def test_cold_then_warm_load_reuses_tables(db_target: str) -> None:
+    path = db_target
+    db = await open_database(path)
     first = await Library(db, SHIPPED).load()
     assert first.ok and first.rebuilt and first.terms >= 100
     await db.close()
 
-    db = await Database.open(path)  # a restart: new connection, new library, same file
+    db = await open_database(path)  # a restart: new connection, new library, same file
     library = Library(db, SHIPPED)
     second = await library.load()
     assert second.ok and not second.rebuilt
@@ -128,12 +128,32 @@ async def test_glossary_load_never_touches_server_tables(db: Database, write_yam
     assert await misses.top(42) == [("quantum vibes", 1)]
     assert (await db.fetchone("SELECT count(*) FROM tod_schedules"))[0] == 1
     generations = await db.fetchall("SELECT generation FROM glossary_generations ORDER BY generation")
-    assert [g[0] for g in generations] == [1, 2]  # the served one and the one before; older ones dropped
+    assert [g[0] for g in generations] == [1, 2]  # the one replaced a moment ago stays for requests still on it
 
 
-async def test_changed_file_is_noticed_on_restart(tmp_path: Path, write_yaml) -> None:
+async def test_replaced_generations_go_once_nobody_can_be_reading_them(db: Database, write_yaml) -> None:
+    library = Library(db, write_yaml("g.yaml", SMALL))
+    for _ in range(3):
+        await library.load(force=True)
+
+    async def generations() -> list[int]:
+        return [int(g[0]) for g in await db.fetchall("SELECT generation FROM glossary_generations ORDER BY 1")]
+
+    assert await generations() == [1, 2, 3]
+    async with db.transaction() as tx:  # an hour later, as far as the rows can tell
+        await tx.execute("UPDATE glossary_generations SET created_at = created_at - 3600")
+        await tx.execute(
+            "INSERT INTO glossary_generations (generation, name, content_hash, created_at) VALUES (4, 'x', 'y', 0)"
+        )  # a load that died half-way long ago
+    await library.load(force=True)
+    assert await generations() == [3, 5]  # 3 was replaced just now; 1, 2 long ago; 4 was never published
+    leftovers = await db.fetchall("SELECT DISTINCT generation FROM glossary_terms ORDER BY 1")
+    assert [int(g[0]) for g in leftovers] == [3, 5]
+
+
+async def test_changed_file_is_noticed_on_restart(db_target: str, write_yaml) -> None:
     folder = write_yaml("g.yaml", SMALL)
-    db = await Database.open(tmp_path / "x.sqlite3")
+    db = await open_database(db_target)
     await Library(db, folder).load()
     write_yaml("g.yaml", SMALL.replace("first letter", "very first letter"))
     library = Library(db, folder)
@@ -170,6 +190,15 @@ async def test_search_survives_any_input(library: Library, query: str) -> None:
 def test_fts_query_quotes_every_word() -> None:
     assert fts_query('foo "bar" OR baz*') == '"foo"* OR "bar"* OR "or"* OR "baz"*'
     assert fts_query("!!!") == ""
+    assert fts_query("foo & bar:* | !baz", POSTGRES) == "foo:* | bar:* | baz:*"
+    assert fts_query("foo 'bar' (baz)", POSTGRES, every=True) == "foo:* & bar:* & baz:*"
+
+
+async def test_search_survives_query_syntax(db) -> None:
+    library = Library(db, SHIPPED)
+    await library.load()
+    for hostile in ('"', "a & | !", "':*'", "NEAR(a b)", "\\x00", "(((", "é" * 500):
+        assert isinstance(await library.search(hostile, 10), list)
 
 
 async def test_glossary_as_single_file(db, tmp_path: Path) -> None:

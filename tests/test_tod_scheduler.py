@@ -15,12 +15,11 @@ import time as timer
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.shards import Shards
 from bot.tod import store
 from bot.tod.dispatch import Limits
@@ -95,8 +94,8 @@ class Processes:
     """Bot processes on one database file: ``start`` opens the database and a TermOfDay on it, ``restart``
     drops the latest one first (what a crash or a deploy does) and starts again."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, target: str) -> None:
+        self.target = target
         self.databases: list[Database] = []
 
     async def start(
@@ -106,7 +105,7 @@ class Processes:
         shards: Shards | None = None,
         concurrency: int = 50,
     ) -> TermOfDay:
-        db = await Database.open(self.path)
+        db = await open_database(self.target)
         self.databases.append(db)
         return TermOfDay(db, terms, poster.clock, shards, Options(limits=Limits(concurrency=concurrency)))
 
@@ -124,8 +123,8 @@ class Processes:
 
 
 @pytest.fixture
-async def procs(tmp_path: Path) -> AsyncIterator[Processes]:
-    processes = Processes(tmp_path / "bot.sqlite3")
+async def procs(db_target: str) -> AsyncIterator[Processes]:
+    processes = Processes(db_target)
     yield processes
     await processes.close()
 
@@ -700,3 +699,31 @@ async def test_setup_on_another_channel_during_a_retry_moves_the_post_there(proc
     assert second.nonce != first.nonce and second.term_id == first.term_id  # a new message, the same term
     post = await store.post_on(procs.db, G_UTC, date(2026, 5, 4))
     assert post is not None and (post.status, post.channel_id) == ("sent", 200)
+
+
+async def test_a_stop_after_discord_answered_records_the_posts_so_none_is_sent_again(procs: Processes) -> None:
+    clock = ManualClock(utc(2026, 5, 4, 12))
+    poster = FakePoster(clock)
+    tod = await procs.start(poster, lambda: [1, 2, 3])
+    servers = [guild(n) for n in range(20)]
+    for n, server in enumerate(servers):
+        await tod.setup(server, 100 + n, "13:00", "UTC")
+    clock.set(utc(2026, 5, 4, 13))
+    writing, finish = asyncio.Event(), asyncio.Event()
+    write = tod._write  # the one place outcomes are written: held open to stop in the middle of it
+
+    async def slow_write(writes: store.Writes) -> None:
+        writing.set()
+        await finish.wait()
+        await write(writes)
+
+    tod._write = slow_write  # type: ignore[method-assign]
+    tick = asyncio.create_task(tod.tick(poster))
+    await writing.wait()  # every post answered; their confirmation is being written
+    tick.cancel()  # SIGTERM now
+    finish.set()
+    with pytest.raises(asyncio.CancelledError):
+        await tick
+    tod = await procs.restart(poster, lambda: [1, 2, 3])
+    assert (await tod.recover(poster)).resumed == 0
+    assert len(poster.calls) == len(servers)  # nothing resent: every confirmation was kept

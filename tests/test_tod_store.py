@@ -202,13 +202,14 @@ async def test_open_posts_and_make_due(db: Database) -> None:
     assert schedule is not None and schedule.next_post_utc == 100
 
 
-async def test_due_query_is_one_indexed_search_with_10000_schedules(db: Database) -> None:
+async def test_due_query_is_one_indexed_search_with_10000_schedules(sqlite_db: Database) -> None:
+    db = sqlite_db
     async with db.transaction() as tx:
         await store.upsert_schedules(tx, [config((g << 22) | g, 1_000 + g % 1_440) for g in range(10_000)], now=1)
         await store.stop(tx, 5 << 22 | 5, now=1)
 
     for shards in (Shards(), Shards(16, frozenset({0, 3, 7}))):
-        sql, params = store.due_sql(1_500, shards, 10_001)
+        sql, params = store.due_sql(db, 1_500, shards, 10_001)
         details = await plan_details(db, sql, params)
         assert any(d.startswith("SEARCH s USING INDEX tod_schedules_due (next_post_utc<?)") for d in details), details
         assert not any(d.startswith(("SCAN s", "SCAN p", "SCAN tod_")) for d in details), details
@@ -230,13 +231,14 @@ async def test_due_query_is_one_indexed_search_with_10000_schedules(db: Database
     assert details == ["SEARCH tod_schedules USING INDEX tod_schedules_due (next_post_utc>?)"]
 
 
-async def test_rotation_history_query_uses_the_cycle_index(db: Database) -> None:
+async def test_rotation_history_query_uses_the_cycle_index(sqlite_db: Database) -> None:
+    db = sqlite_db
     guilds = list(range(1, 501))
     await write(db, record=[slot(g, t, date(2026, 1, t), 0) for g in guilds for t in range(1, 21)])
     before = db.statements.count
     cycles = await store.cycles(db, guilds)
     assert db.statements.count == before + 1
     assert cycles[250] == Cycle(0, frozenset(range(1, 21)), 20)
-    details = await plan_details(db, CYCLES_SQL, ("[1]",))
+    details = await plan_details(db, CYCLES_SQL["sqlite"], ("[1]",))
     assert any("USING COVERING INDEX tod_posts_cycle" in d for d in details), details
     assert not any(d.startswith(("SCAN q", "SCAN p")) for d in details), details

@@ -72,17 +72,34 @@ class Dispatcher:
     ) -> None:
         writes = Writes()
         settled = 0
-        while running:
-            item = await outcomes.get()
-            if item is None:
-                running -= 1
-                continue
-            self.settle(item[0], item[1], self._clock.now(), writes, tally)
-            settled += 1
-            if settled % self._limits.confirm_every == 0:
-                await self._write(writes)
-                writes = Writes()
-        await self._write(writes)
+        try:
+            while running:
+                item = await outcomes.get()
+                if item is None:
+                    running -= 1
+                    continue
+                self.settle(item[0], item[1], self._clock.now(), writes, tally)
+                settled += 1
+                if settled % self._limits.confirm_every == 0:
+                    await self._record(writes)
+                    writes = Writes()
+        except asyncio.CancelledError:
+            # A stop: record what Discord already answered, so only the sends cut short are resent later.
+            while not outcomes.empty():
+                if (item := outcomes.get_nowait()) is not None:
+                    self.settle(item[0], item[1], self._clock.now(), writes, tally)
+            await self._record(writes)
+            raise
+        await self._record(writes)
+
+    async def _record(self, writes: Writes) -> None:
+        """Write outcomes even if a stop comes meanwhile: a post Discord confirmed must never be sent again."""
+        writing = asyncio.ensure_future(self._write(writes))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            await writing
+            raise
 
     async def _post(self, send: Send) -> int | BaseException:
         try:

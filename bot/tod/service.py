@@ -40,9 +40,10 @@ from bot.tod.schedule import (
     parse_zone,
     slot_on_or_after,
 )
-from bot.tod.store import Close, Due, Post, ScheduleConfig, ScheduleStatus, Slot, Writes
+from bot.tod.store import Close, Due, Lease, Post, ScheduleConfig, ScheduleStatus, Slot, Writes
 
 log = logging.getLogger(__name__)
+LEASE_MARGIN = timedelta(seconds=60)  # a claimed server is due again only this long after its send timed out
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +294,8 @@ class TermOfDay:
                 report.due = len(dues)
                 plan = await self._plan(tx, dues, now)
                 plan.writes.record = [send.slot for send in plan.sends]
+                until = ts(now + self._options.limits.post_timeout + LEASE_MARGIN)
+                plan.writes.lease = [Lease(send.guild_id, until, send.then.revision) for send in plan.sends]
                 await plan.writes.apply(tx, ts(now))
             tally = await Dispatcher(poster, self._clock, self._options.limits, self._write).send_all(plan.sends)
             report.count(plan, tally)

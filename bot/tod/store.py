@@ -17,13 +17,13 @@ one JSON parameter, so a batch of 10,000 servers is still a handful of statement
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, NamedTuple
 
-from bot.database import Queryable, Row, Transaction
+from bot.database import Queryable, Row, Transaction, ids
+from bot.database.base import POSTGRES, SQLITE
 from bot.shards import Shards
 
 PostStatus = Literal["planned", "pending", "sent", "missed", "unconfirmed"]
@@ -39,7 +39,8 @@ _POST = (
     " p.attempts AS p_attempts, p.sent_at AS p_sent_at, p.updated_at AS p_updated_at"
 )
 # max(cycle) is one seek of tod_posts_cycle; the used terms of that round one range read covered by the index.
-CYCLES_SQL = f"""
+CYCLES_SQL = {
+    SQLITE: f"""
     WITH g(guild_id, cycle) AS (
         SELECT value, (SELECT max(q.cycle) FROM tod_posts AS q WHERE q.guild_id = value)
         FROM json_each(?)
@@ -50,7 +51,20 @@ CYCLES_SQL = f"""
            (SELECT p.term_id FROM tod_posts AS p
             WHERE p.guild_id = g.guild_id AND p.status IN {USED!r} ORDER BY p.local_date DESC LIMIT 1) AS last
     FROM g WHERE g.cycle IS NOT NULL
-"""
+""",
+    POSTGRES: f"""
+    WITH g AS (
+        SELECT v.id AS guild_id, (SELECT max(q.cycle) FROM tod_posts AS q WHERE q.guild_id = v.id) AS cycle
+        FROM unnest(?::bigint[]) AS v(id)
+    )
+    SELECT g.guild_id, g.cycle,
+           (SELECT string_agg(p.term_id::text, ',') FROM tod_posts AS p
+            WHERE p.guild_id = g.guild_id AND p.cycle = g.cycle AND p.status IN {USED!r}) AS used,
+           (SELECT p.term_id FROM tod_posts AS p
+            WHERE p.guild_id = g.guild_id AND p.status IN {USED!r} ORDER BY p.local_date DESC LIMIT 1) AS last
+    FROM g WHERE g.cycle IS NOT NULL
+""",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +232,15 @@ class Reschedule(NamedTuple):
     revision: int
 
 
+class Lease(NamedTuple):
+    """A claimed schedule is not due again until ``until`` (the send's outcome moves it sooner; a process that
+    dies mid-send leaves it to be resent, with its nonce, once the lease runs out)."""
+
+    guild_id: int
+    until: int
+    revision: int
+
+
 class Retry(NamedTuple):
     """Try the same slot again at ``next_utc`` after a transient failure (``refused``: Discord said no, so
     the message certainly did not arrive; otherwise, e.g. after a timeout, it may have)."""
@@ -287,16 +310,21 @@ async def get_status(q: Queryable, guild_id: int) -> ScheduleStatus | None:
     return ScheduleStatus(schedule=schedule, last_post=await last_sent(q, guild_id))
 
 
-def due_sql(now_utc: int, shards: Shards, limit: int) -> tuple[str, list[Any]]:
-    """The due query and its parameters (also read by the query-plan test)."""
-    shard_sql, shard_params = shards.sql("s.guild_id")
+def due_sql(q: Queryable, now_utc: int, shards: Shards, limit: int) -> tuple[str, list[Any]]:
+    """The due query and its parameters (also read by the query-plan test).
+
+    On PostgreSQL the rows are claimed: locked for the claiming transaction, and skipped by any other process's
+    (``FOR UPDATE SKIP LOCKED``), so two processes never take the same server.
+    """
+    shard_sql, shard_params = shards.sql(q, "s.guild_id")
+    claim = "FOR UPDATE OF s SKIP LOCKED" if q.dialect == POSTGRES else ""
     sql = f"""
         SELECT {_SCHEDULE}, {_POST}
         FROM tod_schedules AS s
         LEFT JOIN tod_posts AS p ON p.guild_id = s.guild_id AND p.local_date = s.next_local_date
         WHERE s.enabled = 1 AND s.next_post_utc <= ? {shard_sql}
         ORDER BY s.next_post_utc
-        LIMIT ?
+        LIMIT ? {claim}
     """
     return sql, [now_utc, *shard_params, limit]
 
@@ -307,13 +335,13 @@ async def due(q: Queryable, now_utc: int, shards: Shards, limit: int) -> list[Du
     One query per tick: a range scan of ``tod_schedules_due`` plus a primary-key lookup of the post row
     for each schedule's ``next_local_date`` (the planned term or the unconfirmed send to resume).
     """
-    sql, params = due_sql(now_utc, shards, limit)
+    sql, params = due_sql(q, now_utc, shards, limit)
     return [Due(Schedule.from_row(row), Post.maybe(row)) for row in await q.fetchall(sql, params)]
 
 
 async def next_due_utc(q: Queryable, shards: Shards) -> int | None:
     """The earliest ``next_post_utc`` on our shards (walks the due index in order; stops at the first)."""
-    shard_sql, params = shards.sql("guild_id")
+    shard_sql, params = shards.sql(q, "guild_id")
     row = await q.fetchone(
         f"SELECT next_post_utc FROM tod_schedules WHERE enabled = 1 AND next_post_utc IS NOT NULL"
         f" {shard_sql} ORDER BY next_post_utc LIMIT 1",
@@ -328,6 +356,14 @@ async def reschedule(tx: Transaction, items: Sequence[Reschedule], now: int) -> 
         "UPDATE tod_schedules SET next_post_utc = ?, next_local_date = ?, attempts = 0, updated_at = ?"
         " WHERE guild_id = ? AND revision = ?",
         [(r.next_utc, r.next_day.isoformat(), now, r.guild_id, r.revision) for r in items],
+    )
+
+
+async def lease(tx: Transaction, items: Sequence[Lease], now: int) -> None:
+    """Hold claimed schedules back until their sends are settled (see :class:`Lease`)."""
+    await tx.executemany(
+        "UPDATE tod_schedules SET next_post_utc = ?, updated_at = ? WHERE guild_id = ? AND revision = ?",
+        [(item.until, now, item.guild_id, item.revision) for item in items],
     )
 
 
@@ -355,10 +391,11 @@ async def disable(tx: Transaction, items: Sequence[Disable], now: int) -> None:
 
 async def make_due(tx: Transaction, guild_ids: Sequence[int], now: int) -> None:
     """Bring enabled schedules forward to ``now`` (used on start to resend unconfirmed posts at once)."""
+    guilds, param = ids(tx, guild_ids)
     await tx.execute(
-        "UPDATE tod_schedules SET next_post_utc = min(next_post_utc, ?), updated_at = ?"
-        " WHERE enabled = 1 AND guild_id IN (SELECT value FROM json_each(?))",
-        (now, now, json.dumps(list(guild_ids))),
+        "UPDATE tod_schedules SET next_post_utc = CASE WHEN next_post_utc < ? THEN next_post_utc ELSE ? END,"
+        f" updated_at = ? WHERE enabled = 1 AND guild_id IN {guilds}",
+        (now, now, now, param),
     )
 
 
@@ -387,7 +424,7 @@ async def cycles(q: Queryable, guild_ids: Sequence[int]) -> dict[int, Cycle]:
     """
     if not guild_ids:
         return {}
-    rows = await q.fetchall(CYCLES_SQL, (json.dumps(list(guild_ids)),))
+    rows = await q.fetchall(CYCLES_SQL[q.dialect], (ids(q, guild_ids)[1],))
     return {
         row["guild_id"]: Cycle(
             row["cycle"], frozenset(map(int, row["used"].split(","))) if row["used"] else frozenset(), row["last"]
@@ -482,6 +519,7 @@ class Writes:
     """A batch of state changes, applied with one ``executemany`` per kind in one transaction."""
 
     record: list[Slot] = field(default_factory=list)
+    lease: list[Lease] = field(default_factory=list)
     confirm: list[Confirm] = field(default_factory=list)
     close: list[Close] = field(default_factory=list)
     miss: list[Close] = field(default_factory=list)
@@ -494,6 +532,7 @@ class Writes:
 
     async def apply(self, tx: Transaction, now: int) -> None:
         await record(tx, self.record, now)
+        await lease(tx, self.lease, now)
         await confirm(tx, self.confirm, now)
         await close(tx, self.close, now)
         await miss(tx, self.miss, now)

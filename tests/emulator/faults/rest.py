@@ -12,10 +12,11 @@ a proxy answers with, which discord.py cannot parse as JSON.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,22 +132,32 @@ def rate_limit_response(
 
 @dataclass
 class Hold:
-    """Requests matching ``method``/``route`` wait here until :meth:`release` (a slow Discord, on purpose).
+    """Requests matching ``method``/``route`` (and ``predicate``) wait here until :meth:`release` (a slow
+    Discord, on purpose).
 
-    ``reached`` is set when the first one arrives, so a test can act while the client waits for the answer.
+    ``reached`` is set when the first one arrives, so a test can act while the client waits for the answer;
+    :meth:`drained` waits, after the release, until every held request has been answered (or dropped).
     """
 
     method: str | None = None
     route: str | None = None
+    predicate: Predicate | None = None
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+    _empty: asyncio.Event = field(default_factory=asyncio.Event)
 
     def matches(self, info: RequestInfo) -> bool:
-        rule = FaultRule(status=0, method=self.method, route=self.route, times=None)
+        rule = FaultRule(status=0, method=self.method, route=self.route, times=None, predicate=self.predicate)
         return not self.released.is_set() and rule.matches(info)
 
     def release(self) -> None:
         self.released.set()
+
+    async def drained(self) -> None:
+        """Until no request is held or still being answered after :meth:`release`."""
+        if self.waiting:
+            await self._empty.wait()
 
 
 class FaultInjector:
@@ -156,18 +167,29 @@ class FaultInjector:
         self.rules: list[FaultRule] = []
         self.holds: list[Hold] = []
 
-    def hold(self, method: str | None = None, route: str | None = None) -> Hold:
+    def hold(self, method: str | None = None, route: str | None = None, predicate: Predicate | None = None) -> Hold:
         """Hold matching requests unanswered until the returned :class:`Hold` is released."""
-        held = Hold(method, route)
+        held = Hold(method, route, predicate)
         self.holds.append(held)
         return held
 
-    async def wait_if_held(self, info: RequestInfo) -> None:
-        """Called for every request before it is answered."""
-        for held in self.holds:
-            if held.matches(info):
-                held.reached.set()
-                await held.released.wait()
+    @contextlib.asynccontextmanager
+    async def held(self, info: RequestInfo) -> AsyncIterator[None]:
+        """Around every request: wait first if a hold matches it; the hold counts it until it is answered."""
+        hold = next((h for h in self.holds if h.matches(info)), None)
+        if hold is None:
+            yield
+            return
+        hold.waiting += 1
+        hold._empty.clear()
+        try:
+            hold.reached.set()
+            await hold.released.wait()
+            yield
+        finally:
+            hold.waiting -= 1
+            if not hold.waiting:
+                hold._empty.set()
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Install ``rule`` and return it."""

@@ -90,23 +90,23 @@ class RestMiddleware:
         info, files = await self._request_info(request)
         request[INFO_KEY] = info
         request[FILES_KEY] = files
-        await self.emu.faults.wait_if_held(info)
-        fault = self.emu.faults.take(info)
-        response = await self._respond(request, handler, info, fault)
-        where = {"method": info.method, "path": info.path, "route": info.route}
-        if fault is not None:
-            self.emu.events.record("fault", **where, status=fault.status, after=fault.after, rule=fault)
-        self.emu.events.record(
-            "request",
-            **where,
-            query=info.query,
-            json=info.json,
-            files=[f.filename for f in files],
-            status=response.status,
-            content_type=response.content_type,
-            response=_logged_body(response),
-            fault=fault is not None,
-        )
+        async with self.emu.faults.held(info):
+            fault = self.emu.faults.take(info)
+            response = await self._respond(request, handler, info, fault)
+            where = {"method": info.method, "path": info.path, "route": info.route}
+            if fault is not None:
+                self.emu.events.record("fault", **where, status=fault.status, after=fault.after, rule=fault)
+            self.emu.events.record(
+                "request",
+                **where,
+                query=info.query,
+                json=info.json,
+                files=[f.filename for f in files],
+                status=response.status,
+                content_type=response.content_type,
+                response=_logged_body(response),
+                fault=fault is not None,
+            )
         return response
 
     async def _request_info(self, request: web.Request) -> tuple[RequestInfo, list[Attachment]]:

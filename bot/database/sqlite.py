@@ -1,13 +1,7 @@
-"""The one owner of the database: connections, transactions, migrations, and what goes wrong opening it.
+"""SQLite through aiosqlite: one writer connection behind a lock, one reader connection, WAL.
 
-Stores never commit. A caller that changes anything opens ``async with db.transaction() as tx`` and passes
-``tx`` to the store methods it needs; the transaction commits when the block ends and rolls back if it
-raises. Transactions are serialised by one lock, so a glossary reload and a term-of-the-day batch can never
-share or break each other's transaction.
-
-Reads that need no transaction go through :meth:`Database.fetchall` on a connection of their own, which never
-waits for a writer: SQLite in WAL mode lets a reader see the last committed state while a write (of this
-process or another, e.g. an operator's CLI command) is under way.
+WAL lets the reader see the last committed state while a write (of this process or another, e.g. an
+operator's CLI command) is under way, so reads never wait for a writer. One process per database file.
 """
 
 from __future__ import annotations
@@ -18,57 +12,34 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiosqlite
 
-from bot.migrations import MIGRATIONS
+from bot.database.base import SQLITE, Database, DatabaseError, OwnerCheck, Row, StatementCounter, Transaction
+from bot.database.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-Row = Any  # sqlite3.Row / asyncpg.Record: both index by column name and by position
 WRITE_BUSY_MS = 10_000  # a writer waits this long for another process's write lock before giving up
 READ_BUSY_MS = 2_000  # readers rarely wait at all (WAL); this only covers a checkpoint's brief lock
 
 
-class DatabaseError(Exception):
-    """The database cannot be used; the message is one line an operator can act on."""
+class SqliteTransaction(Transaction):
+    """Statements on the writer connection, inside its BEGIN IMMEDIATE."""
 
-
-class Queryable(Protocol):
-    """Something to read from: the database (committed state) or an open transaction (its own writes too)."""
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
-
-
-class _Reads:
-    """``fetchone`` on top of a ``fetchall``."""
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-
-class Transaction(_Reads):
-    """Statements inside one write transaction (see :meth:`Database.transaction`)."""
+    dialect = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection, counter: StatementCounter) -> None:
         self._conn = conn
         self._counter = counter
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; the number of rows it changed."""
         self._counter.count += 1
         async with self._conn.execute(sql, params) as cursor:
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run one statement for each row (nothing at all for no rows)."""
         rows = rows if isinstance(rows, list) else list(rows)
         if rows:
             self._counter.count += 1
@@ -79,28 +50,22 @@ class Transaction(_Reads):
         return list(await self._conn.execute_fetchall(sql, params))
 
 
-class StatementCounter:
-    """Statements issued, so tests and benchmarks can check that work stays constant per batch."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-class Database(_Reads):
+class SqliteDatabase(Database):
     """SQLite through aiosqlite: one writer connection behind a lock, one reader connection."""
 
-    dialect = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path) -> None:
         self._writer = writer
         self._reader = reader
         self.path = path
         self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[Any] | None = None
+        self._owners = OwnerCheck()
+        self._exclusive: dict[str, asyncio.Lock] = {}
         self.statements = StatementCounter()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
         Raises :class:`DatabaseError` with one line naming the path when it cannot be used: a directory, a
@@ -116,7 +81,9 @@ class Database(_Reads):
             writer = await _connect(path, WRITE_BUSY_MS)
             reader = await _connect(path, READ_BUSY_MS)
             database = cls(writer, reader, path)
-            await database.migrate()
+            applied = await apply_migrations(database)
+            if applied:
+                log.info("database %s: applied migrations %s", path, applied)
             return database
         except sqlite3.DatabaseError as exc:
             for conn in (reader, writer):
@@ -124,41 +91,27 @@ class Database(_Reads):
                     await conn.close()  # its thread would otherwise keep the process alive
             raise DatabaseError(f"DATABASE_PATH {path}: {_explain(exc)}") from None
 
-    async def migrate(self) -> list[int]:
-        """Apply the numbered migrations this database has not had yet; returns their numbers."""
-        async with self.transaction() as tx:
-            await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = await tx.fetchone("SELECT max(version) FROM schema_version")
-            current = (row[0] or 0) if row else 0
-            applied = []
-            for migration in MIGRATIONS:
-                if migration.version > current:
-                    for statement in migration.statements(self.dialect):
-                        await tx.execute(statement)
-                    await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
-                    applied.append(migration.version)
-        if applied:
-            log.info("database %s: applied migrations %s", self.path, applied)
-        return applied
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One write transaction, alone: commits at the end of the block, rolls back if it raises."""
-        task = asyncio.current_task()
-        if task is not None and task is self._owner:
-            raise RuntimeError("a transaction is already open in this task; pass its Transaction along instead")
-        async with self._lock:
-            self._owner = task
-            try:
+        task = self._owners.enter()
+        try:
+            async with self._lock:
                 await self._writer.execute_fetchall("BEGIN IMMEDIATE")
                 try:
-                    yield Transaction(self._writer, self.statements)
+                    yield SqliteTransaction(self._writer, self.statements)
                 except BaseException:
                     await asyncio.shield(self._writer.rollback())
                     raise
                 await self._writer.commit()
-            finally:
-                self._owner = None
+        finally:
+            self._owners.leave(task)
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One process serves a SQLite file, so a lock in this process is enough."""
+        async with self._exclusive.setdefault(name, asyncio.Lock()):
+            yield
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Rows of a query on the committed state, never waiting for a writer."""
