@@ -20,7 +20,8 @@ from typing import Any
 async def _cold(args: dict[str, Any]) -> dict[str, Any]:
     from bench.load import measure_load
 
-    result, library = await measure_load(Path(args["glossary"]), Path(args["db"]), expect_rebuilt=True)
+    target = args["db"] if args["db"].startswith("postgresql://") else Path(args["db"])
+    result, library = await measure_load(Path(args["glossary"]), target, expect_rebuilt=True)
     await library.db.close()
     return result
 
@@ -58,7 +59,26 @@ async def _roundtrip(args: dict[str, Any]) -> dict[str, Any]:
     return await measure_roundtrip(args)
 
 
-TASKS = {"cold": _cold, "serve": _serve, "tod": _tod, "roundtrip": _roundtrip}
+async def _throughput(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.throughput import measure_throughput
+
+    return await measure_throughput(args)
+
+
+async def _cluster(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.cluster import measure_cluster
+
+    return await measure_cluster(args["postgres"], int(args["servers"]), Path(args["folder"]), int(args["seed"]))
+
+
+async def _tod_shard(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.cluster import shard_worker
+
+    return await shard_worker(args)
+
+
+TASKS = {"cold": _cold, "serve": _serve, "tod": _tod, "roundtrip": _roundtrip, "throughput": _throughput,
+         "cluster": _cluster, "tod-shard": _tod_shard}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,6 @@
-"""Load: YAML → validated → SQLite → in-memory index, cold (empty database) and warm (restart, unchanged glossary).
+"""Load: YAML → validated → database (SQLite; PostgreSQL with COPY) → in-memory index, cold and warm.
+
+Cold is a fresh database; warm is a restart with the glossary unchanged.
 
 Each runs in its own fresh process (see ``bench.child``) so the peak RSS is the bot's after a start, not the
 leftovers of a larger glossary measured earlier. The load is exactly the bot's start-up call,
@@ -7,8 +9,8 @@ functions ``bot.library`` calls, so a slow load says *which* phase is slow witho
 
 - ``read files + hash``: ``bot.library.read_sources``;
 - ``parse + validate``: ``bot.library.parse`` (cold only);
-- ``write SQLite``: ``Library._write``, the new generation written in chunks and published (cold only);
-- ``read SQLite``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
+- ``write database``: ``Library._write``, the new generation written in chunks and published (cold only);
+- ``read database``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
 - ``build index``: ``bot.library._snapshot``, the ``TermIndex`` over those rows (both).
 
 The cold load builds the index inside ``Library._write``: each phase is timed *exclusive* of the phases
@@ -29,7 +31,7 @@ from bench.timing import memory
 from bot.database import open_database
 from bot.library import Library
 
-PHASES = ("read files + hash", "parse + validate", "write SQLite", "read SQLite", "build index")  # in load order
+PHASES = ("read files + hash", "parse + validate", "write database", "read database", "build index")  # in load order
 
 
 class PhaseTimer:
@@ -85,8 +87,8 @@ def _instrumented(library: Library, timer: PhaseTimer) -> Iterator[None]:
     originals = {name: getattr(bot.library, name) for name in module_patches}
     for name, patched in module_patches.items():
         setattr(bot.library, name, patched)
-    library._write = timer.coro("write SQLite", library._write)  # type: ignore[method-assign]
-    store.index_rows = timer.coro("read SQLite", store.index_rows)  # type: ignore[method-assign]
+    library._write = timer.coro("write database", library._write)  # type: ignore[method-assign]
+    store.index_rows = timer.coro("read database", store.index_rows)  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -95,18 +97,25 @@ def _instrumented(library: Library, timer: PhaseTimer) -> Iterator[None]:
         del library._write, store.index_rows  # back to the classes' methods
 
 
-async def open_library(glossary: Path, db_path: Path) -> Library:
-    """A library over a newly opened database, as the bot builds it at start."""
-    return Library(await open_database(db_path), glossary)
+async def open_library(glossary: Path, target: str | Path) -> Library:
+    """A library over a newly opened database (a SQLite file or a PostgreSQL URL), as the bot builds it."""
+    return Library(await open_database(target), glossary)
 
 
-async def measure_load(glossary: Path, db_path: Path, *, expect_rebuilt: bool) -> tuple[dict[str, Any], Library]:
+def _database_mb(target: str | Path) -> float | None:
+    if str(target).startswith("postgresql://"):
+        return None  # the server's files hold every database: no per-database figure from outside
+    path = Path(target)
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+
+
+async def measure_load(glossary: Path, target: str | Path, *, expect_rebuilt: bool) -> tuple[dict[str, Any], Library]:
     """Run one load and report its time, phases and memory; returns the library for further measurements.
 
     The caller closes the library's database (``await library.db.close()``).
     """
     before = memory()
-    library = await open_library(glossary, db_path)
+    library = await open_library(glossary, target)
     timer = PhaseTimer()
     try:
         with _instrumented(library, timer):
@@ -129,7 +138,7 @@ async def measure_load(glossary: Path, db_path: Path, *, expect_rebuilt: bool) -
         "rss_before_mb": before["rss_mb"],
         "rss_after_mb": after["rss_mb"],
         "peak_rss_mb": after["peak_rss_mb"],
-        "db_mb": sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 1e6,
+        "db_mb": _database_mb(target),
     }
     return result, library
 

@@ -97,6 +97,14 @@ def _roundtrip(r: dict[str, Any], *path: str) -> Any:
     return _dig(r, "roundtrip", *path) if _dig(r, "roundtrip", "terms") == 10_000 else None
 
 
+def _throughput_on(r: dict[str, Any], terms: int) -> bool:
+    return _dig(r, "throughput", "interactions") is not None and _dig(r, "roundtrip", "terms") in (terms, None)
+
+
+def _cluster(r: dict[str, Any], *path: str) -> Any:
+    return _dig(r, "postgres", "cluster", *path)
+
+
 def _top3_not_worse(r: dict[str, Any]) -> float | None:
     return _dig(r, "sizes", 100_000, "serve", "matching", "suggest", "versus_difflib", "top3_diff")
 
@@ -180,6 +188,38 @@ def targets(sizes: list[int]) -> list[Target]:
             lambda v: f"{v:,.0f}/s",
         ),
         Target(
+            "bot CPU per /define (bot in its own process)",
+            10_000,
+            "≤ 0.5 ms",
+            lambda r: _dig(r, "throughput", "bot_cpu_ms_per_interaction") * 1000 if _throughput_on(r, 10_000) else None,
+            lambda v: v <= 500,
+            fmt_us,
+        ),
+        Target(
+            "load cold on PostgreSQL (COPY)",
+            100_000,
+            "≤ 10 s",
+            lambda r: _dig(r, "postgres", "cold", 100_000, "seconds"),
+            lambda v: v <= 10,
+            fmt_s,
+        ),
+        Target(
+            "term of the day: 100,000 servers, 4 processes, PostgreSQL",
+            None,
+            "≤ 10 s",
+            lambda r: _cluster(r, "full", "handoff_s") if _cluster(r, "full", "servers") == 100_000 else None,
+            lambda v: v <= 10,
+            fmt_s,
+        ),
+        Target(
+            "… SQL statements per tick, half the servers → all",
+            None,
+            "no growth",
+            lambda r: _cluster(r, "full", "max_statements_per_tick") - _cluster(r, "small", "max_statements_per_tick"),
+            lambda v: v <= 0,
+            lambda v: f"{v:+.0f}",
+        ),
+        Target(
             "term of the day: 10,000 due servers handed off",
             None,
             "≤ 5 s",
@@ -215,8 +255,8 @@ def _phases(phases: dict[str, float]) -> str:
     short = {
         "read files + hash": "read",
         "parse + validate": "parse",
-        "write SQLite": "write",
-        "read SQLite": "db read",
+        "write database": "write",
+        "read database": "db read",
         "build index": "index",
     }
     return " · ".join(f"{short.get(k, k)} {fmt_s(v)}" for k, v in phases.items() if v >= 0.0005)
@@ -356,6 +396,54 @@ def _roundtrip_rows(rt: dict[str, Any] | None) -> list[Row]:
     ]
 
 
+def _throughput_rows(tp: dict[str, Any] | None) -> list[Row]:
+    if not tp or "not_measured" in tp or "error" in tp:
+        reason = (tp or {}).get("not_measured") or (tp or {}).get("error", "not run")
+        return [("/define, bot in its own process", "", NOT_MEASURED, "", "", str(reason)[:110])]
+    cpu = tp["bot_cpu_ms_per_interaction"]
+    return [
+        (
+            "/define, bot in its own process, conc. 50",
+            "",
+            f"{tp['per_second']:,.0f}/s",
+            fmt_us(tp["p99_us"]),
+            "",
+            f"bot CPU {cpu:.2f} ms per interaction ({1000 / cpu:,.0f} per CPU-second); "
+            f"the bot used {tp['bot_cpu_share'] * 100:.0f}% of a core, the emulator the rest of the wait",
+        )
+    ]
+
+
+def _postgres_rows(pg: dict[str, Any] | None) -> list[Row]:
+    if not pg or "not_measured" in pg:
+        return [("PostgreSQL", "", NOT_MEASURED, "", "", str((pg or {}).get("not_measured", "not run"))[:110])]
+    rows: list[Row] = []
+    for n, cold in sorted((pg.get("cold") or {}).items(), key=lambda kv: int(kv[0])):
+        if "error" in cold:
+            rows.append(("load cold, PostgreSQL", f"{int(n):,}", "ERROR", "", "", str(cold["error"])[:90]))
+            continue
+        notes = f"{_phases(cold['phases_s'])} · peak RSS {cold['peak_rss_mb']:.0f} MB"
+        rows.append(("load cold, PostgreSQL (COPY)", f"{int(n):,}", fmt_s(cold["seconds"]), "", "", notes))
+    cluster = pg.get("cluster") or {}
+    if "error" in cluster:
+        return [*rows, ("ToD cluster", "", "ERROR", "", "", str(cluster["error"])[:90])]
+    for key in ("full", "small"):
+        run = cluster.get(key)
+        if run:
+            rows.append(
+                (
+                    f"ToD: {run['servers']:,} servers, {run['processes']} processes, PostgreSQL",
+                    "",
+                    fmt_s(run["handoff_s"]),
+                    "",
+                    "",
+                    f"one post each ({run['post_rows']:,} rows); {run['ticks']} ticks, statements per tick "
+                    f"{'/'.join(str(n) for n in run['statements_per_tick'])}",
+                )
+            )
+    return rows
+
+
 def _render(header: tuple[str, ...], rows: list[tuple[str, ...]], right: frozenset[int]) -> list[str]:
     """Fixed-width columns; ``right`` are the columns of numbers, right-aligned so units line up."""
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
@@ -394,6 +482,8 @@ def table(results: dict[str, Any]) -> str:
         rows += _size_rows(int(n), data)
     rows += _tod_rows(results.get("tod") or {})
     rows += _roundtrip_rows(results.get("roundtrip"))
+    rows += _throughput_rows(results.get("throughput"))
+    rows += _postgres_rows(results.get("postgres"))
     out += _render(("measurement", "terms", "p50/value", "p99", "max", "notes"), rows, frozenset({1, 2, 3, 4}))
     out += ["", "Targets"]
     judged = [

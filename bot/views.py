@@ -127,13 +127,11 @@ def message_kwargs(reply: Reply) -> dict[str, Any]:
 async def respond(interaction: discord.Interaction, work: Awaitable[Reply], *, ephemeral: bool) -> None:
     """Answer with the reply ``work`` produces; if it is slow, defer first (``ephemeral``: who sees it)."""
     task = asyncio.ensure_future(work)
-    try:
-        reply = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER_S)
-    except TimeoutError:
+    done, _ = await asyncio.wait((task,), timeout=DEFER_AFTER_S)  # the work goes on past the timeout
+    if not done:
         interaction.extras[DEFERRED_PRIVATELY] = ephemeral
         await _retrying(lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True), RETRY_WINDOW_S)
-        reply = await task
-    await send(interaction, reply)
+    await send(interaction, await task)
 
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:

@@ -78,9 +78,9 @@ async def measured(dataset: synth.Dataset, tmp_path: Path) -> dict[str, Any]:
 async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) -> None:
     cold, serve = measured["cold"], measured["serve"]
     assert cold["rebuilt"] and not serve["warm"]["rebuilt"] and cold["terms"] == SIZE
-    assert {"read files + hash", "parse + validate", "write SQLite", "build index"} <= cold["phases_s"].keys()
-    assert {"read files + hash", "read SQLite", "build index"} <= serve["warm"]["phases_s"].keys()
-    assert "read SQLite" not in cold["phases_s"] and "write SQLite" not in serve["warm"]["phases_s"]
+    assert {"read files + hash", "parse + validate", "write database", "build index"} <= cold["phases_s"].keys()
+    assert {"read files + hash", "read database", "build index"} <= serve["warm"]["phases_s"].keys()
+    assert "read database" not in cold["phases_s"] and "write database" not in serve["warm"]["phases_s"]
     assert all(seconds >= 0 for seconds in (*cold["phases_s"].values(), *serve["warm"]["phases_s"].values()))
     assert sum(cold["phases_s"].values()) <= cold["seconds"] and cold["peak_rss_mb"] > 0
     matching = serve["matching"]
@@ -117,3 +117,22 @@ async def test_report_table_judges_targets(measured: dict[str, Any], tmp_path: P
     assert "Targets" in text and "not measured" in text and "exact lookup (name) p99" in text
     judged = report.judged_targets(results)
     assert {row["result"] for row in judged} <= {report.PASS, report.MISS, report.NOT_MEASURED}
+
+
+async def test_cluster_posts_once_per_server_across_four_processes(postgres_server: Any, tmp_path: Path) -> None:
+    from bench.cluster import measure_cluster
+
+    result = await measure_cluster(postgres_server.get_uri(), 80, tmp_path, seed=3)
+    for run in (result["full"], result["small"]):
+        assert run["handed"] == run["post_rows"] == run["distinct_servers"] == run["servers"]
+        assert run["processes"] == 4 and sum(run["per_process"]) == run["servers"]
+        assert run["max_statements_per_tick"] > 0 and run["handoff_s"] > 0
+
+
+async def test_throughput_measures_the_bot_process(dataset: synth.Dataset, tmp_path: Path) -> None:
+    from bench.throughput import measure_throughput
+
+    args = {"glossary": str(dataset.glossary), "queries": str(dataset.queries), "db": str(tmp_path / "t.sqlite3")}
+    result = await measure_throughput({**args, "requests": 60, "seed": 3})
+    assert result["interactions"] == 60 and result["exit_code"] == 0
+    assert result["bot_cpu_ms_per_interaction"] > 0 and result["per_second"] > 0
