@@ -13,8 +13,9 @@ functions ``bot.library`` calls, so a slow load says *which* phase is slow witho
 - ``read database``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
 - ``build index``: ``bot.library._snapshot``, the ``TermIndex`` over those rows (both).
 
-The cold load builds the index inside ``Library._write``: each phase is timed *exclusive* of the phases
-nested in it, so the phases never count the same second twice.
+The cold load builds the index in a worker thread while ``Library._write`` writes the chunks: each phase is
+timed *exclusive* of the phases that end inside it, so the phases never count the same second twice and
+their sum is the load's wall time (``build index`` is then the part of the build the write did not hide).
 """
 
 from __future__ import annotations

@@ -1,23 +1,36 @@
 """Pausing Python's cycle collector while a glossary load builds millions of objects.
 
 Every object a load creates survives to the end, so collections midway find nothing to free and only cost time
-(seconds at 100,000 terms). Collection is process-wide; pausing it for the length of a load is harmless.
+(seconds at 100,000 terms). Collection is process-wide; pausing it for the length of a load is harmless. A load
+builds its index in one thread while another writes the database, so pauses nest across threads: the collector
+comes back when the last of them ends, not the first.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_paused = 0  # blocks inside gc_paused(), in every thread
+_restore = False  # whether the collector was on before the first of them
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Disable the cycle collector for the block, restoring its previous state after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Disable the cycle collector for the block, restoring its previous state when the last block ends."""
+    global _paused, _restore
+    with _lock:
+        if _paused == 0:
+            _restore = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _paused -= 1
+            if _paused == 0 and _restore:
+                gc.enable()
