@@ -132,3 +132,30 @@ def test_card_as_text_and_as_exact_payload(
     assert payload["components"][0]["components"][0]["custom_id"].startswith("gb:t:")
     assert main(["card", "difusion"]) == 1
     assert "Did you mean" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_VALUES = {
+    "DISCORD_TOKEN": TOKEN.replace("abc", "xyz"),
+    "GLOSSARY_PATH": "/glossaries/ours",
+    "DATABASE_PATH": "/var/lib/glossary.sqlite3",
+    "DATABASE_URL": "postgresql://bot@db:5432/glossary",
+    "SHARD_COUNT": "4",
+    "SHARD_IDS": "2-3",
+    "DEV_GUILD_ID": "123456789012345678",
+    "DISCORD_API_BASE": "http://127.0.0.1:9999/api/v10",
+    "LOG_LEVEL": "DEBUG",
+}
+
+
+def test_every_setting_in_env_example_is_read_and_documented() -> None:
+    """Each key of .env.example changes Settings when set, and has a row in the README's settings table."""
+    keys = re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.MULTILINE)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(keys) == sorted(EXAMPLE_VALUES)
+    for key in keys:
+        assert f"| `{key}` |" in readme, f"{key} is not in the README's settings table"
+        # Shard ids mean something only with a shard count: compare with the count alone.
+        env = {"DISCORD_TOKEN": TOKEN, **({"SHARD_COUNT": "4"} if key == "SHARD_IDS" else {})}
+        changed = Settings.from_env({**env, key: EXAMPLE_VALUES[key]})
+        assert changed != Settings.from_env(env), f"{key} in .env.example is not read by Settings"
