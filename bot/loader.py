@@ -304,7 +304,7 @@ def _parse_files(sources: list[tuple[str, Path]]) -> list[FileResult]:
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         files, paths = zip(*sources, strict=True)
-        return list(pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 4))))
+        return list(pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 32))))
 
 
 def parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str) -> Glossary:
