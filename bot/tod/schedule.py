@@ -103,6 +103,7 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return instant.astimezone(zone).date()
 
 
+@functools.lru_cache(maxsize=8192)  # a batch of thousands of servers shares a few (day, time, zone) slots
 def slot_for(day: date, post_time: time, zone: ZoneInfo) -> datetime:
     """The aware UTC instant at which ``day``'s post is due.
 
