@@ -60,10 +60,16 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     )
 
 
-def _input(label: str, value: str, limit: int, *, long: bool = False, required: bool = False) -> discord.ui.TextInput:
+def _input(key: str, label: str, value: str, limit: int, *, long: bool = False) -> discord.ui.TextInput[Any]:
+    """A text box: ``key`` is its custom_id; its value shown pre-filled within its limit (Discord refuses more)."""
     style = discord.TextStyle.paragraph if long else discord.TextStyle.short
     return discord.ui.TextInput(
-        label=label, style=style, default=value[:limit] or None, max_length=limit, required=required
+        label=label,
+        custom_id=key,
+        style=style,
+        default=value[:limit] or None,
+        max_length=limit,
+        required=key == "term",  # the rest is checked by the rules, so a missing definition keeps the text typed
     )
 
 
@@ -79,11 +85,11 @@ class TermModal(discord.ui.Modal):
             custom_id=f"{MODAL_PREFIX}{prefill.term_id}",
         )
         self.term_id = prefill.term_id
-        self.term = _input("Term", form.term, server_rules.NAME, required=True)
-        self.aliases = _input("Aliases (comma-separated)", form.aliases, server_rules.ALIASES_TEXT)
-        self.definition = _input("Definition", form.definition, server_rules.DEFINITION, long=True)
-        self.example = _input("Example", form.example, server_rules.EXAMPLE, long=True)
-        self.why = _input("Why it matters", form.why, server_rules.WHY, long=True)
+        self.term = _input("term", "Term", form.term, server_rules.NAME)
+        self.aliases = _input("aliases", "Aliases (comma-separated)", form.aliases, server_rules.ALIASES_TEXT)
+        self.definition = _input("definition", "Definition", form.definition, server_rules.DEFINITION, long=True)
+        self.example = _input("example", "Example", form.example, server_rules.EXAMPLE, long=True)
+        self.why = _input("why", "Why it matters", form.why, server_rules.WHY, long=True)
         for item in (self.term, self.aliases, self.definition, self.example, self.why):
             self.add_item(item)
 
