@@ -110,7 +110,7 @@ class Replies:
         if card is None:
             return None
         if is_server_term(term_id):
-            heading = f"{heading} · {SERVER_HEADING}" if heading else SERVER_HEADING
+            heading = heading or SERVER_HEADING  # a term of the day's card says so in its footer alone
         rendered = render(card, snapshot.name, heading)
         return Reply(embed=rendered.embed, buttons=rendered.buttons, ephemeral=ephemeral)
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.database import Database, Queryable, Transaction
+from bot.database import Database, Queryable, Transaction, ids
 from bot.model import Entry, Faq
 from bot.normalize import normalize
 
@@ -92,6 +92,19 @@ class ServerTermStore:
         """Every term of a server, in the order they were added."""
         rows = await q.fetchall(f"SELECT {_COLUMNS} FROM server_terms WHERE guild_id = ? ORDER BY id", (guild_id,))
         return [_term(row) for row in rows]
+
+    async def ids_by_guild(self, guild_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The term ids of each of ``guild_ids`` that has terms, in one query (for the term of the day)."""
+        if not guild_ids:
+            return {}
+        listed, param = ids(self.db, guild_ids)
+        rows = await self.db.fetchall(
+            f"SELECT guild_id, id FROM server_terms WHERE guild_id IN {listed} ORDER BY guild_id, id", (param,)
+        )
+        out: dict[int, list[int]] = {}
+        for guild_id, term_id in rows:
+            out.setdefault(int(guild_id), []).append(int(term_id))
+        return out
 
     async def index_rows(self, guild_id: int) -> list[tuple[int, str, str]]:
         """(id, name, aliases as JSON) of a server's terms: what its overlay index needs."""

@@ -122,6 +122,13 @@ class ServerTerms:
         """What ``guild_id`` sees: its overlay over the shipped index (the current one unless given)."""
         return Scope(shipped or self.shipped(), await self.overlays.get(guild_id))
 
+    async def rotation(self, guild_ids: Sequence[int]) -> dict[int, list[int]]:
+        """For the term of the day: each server's own terms (as matching ids: negative, sorted), for those of
+        ``guild_ids`` that have any."""
+        wanted = [g for g in guild_ids if g in self.overlays.with_terms]
+        found = await self.store.ids_by_guild(wanted)
+        return {guild: sorted(-tid for tid in tids) for guild, tids in found.items()}
+
     async def term(self, guild_id: int, term_id: int) -> ServerTerm | None:
         return await ServerTermStore.term(self.db, guild_id, term_id)
 

@@ -51,7 +51,7 @@ class Services:
             raise
         misses = MissLog(db)
         replies = Replies(library, misses, lambda: clock.now().timestamp(), server_terms)
-        tod = TermOfDay(db, lambda: library.current.index.featured, clock, shards)
+        tod = TermOfDay(db, lambda: library.current.index.featured, clock, shards, own_terms=server_terms.rotation)
         server_replies = ServerReplies(server_terms, replies)
         return cls(db, library, misses, replies, tod, TodReplies(tod, replies), server_terms, server_replies)
 

@@ -243,3 +243,24 @@ async def test_overlay_build_overtaken_by_an_edit_is_not_kept(terms: ServerTerms
     release.set()
     assert (await building).lookup("blip") is None  # that request saw the old terms
     assert (await terms.scope(GUILD)).lookup("blip") is not None  # the stale overlay was not kept
+
+
+async def test_server_terms_join_that_servers_term_of_the_day_rotation(terms: ServerTerms, library: Library) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.tod.service import TermOfDay
+    from tests.clock import ManualClock
+    from tests.test_tod_scheduler import FakePoster, drive
+
+    clock = ManualClock(datetime(2026, 5, 4, 8, tzinfo=UTC))
+    poster = FakePoster(clock)
+    shipped = library.current.index.featured[:2]
+    tod = TermOfDay(library.db, lambda: shipped, clock, own_terms=terms.rotation)
+    zorp = await terms.add(ADMIN, form())
+    await tod.setup(GUILD, 5, "09:00", "UTC")
+    await tod.setup(OTHER, 6, "09:00", "UTC")
+    await drive(tod, poster, library.db, clock.now() + timedelta(days=3))
+    ours = [c.term_id for c in poster.posts_of(GUILD)]
+    theirs = [c.term_id for c in poster.posts_of(OTHER)]
+    assert sorted(ours) == sorted([*shipped, -zorp.id])  # one round: each of the server's three terms once
+    assert -zorp.id not in theirs and len(theirs) == 3
