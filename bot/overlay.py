@@ -23,7 +23,7 @@ from bot.gcpause import gc_paused
 from bot.matching import Choice, TermIndex
 from bot.model import IndexRow
 
-MAX_OVERLAYS = 1_024  # servers whose overlays stay in memory (about 0.1 MB each at 100 terms: see make bench)
+MAX_OVERLAYS = 512  # servers whose overlays stay in memory: about 0.1 MB each at 100 terms (make bench)
 EMPTY = TermIndex(())
 
 

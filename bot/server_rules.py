@@ -31,7 +31,7 @@ ANSWER = 1_000
 IMPORT_BYTES = 1_000_000  # an exported file of 2,000 full terms is about 600 KB
 _PING = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
 _SPLIT = re.compile(r"[,\n]")
-_NOT_KEPT = ("category", "tags", "sections", "see_also_links")
+_NOT_KEPT = ("id", "category", "tags", "sections", "see_also_links")
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,3 +264,30 @@ async def test_server_terms_join_that_servers_term_of_the_day_rotation(terms: Se
     theirs = [c.term_id for c in poster.posts_of(OTHER)]
     assert sorted(ours) == sorted([*shipped, -zorp.id])  # one round: each of the server's three terms once
     assert -zorp.id not in theirs and len(theirs) == 3
+
+
+async def test_postgres_tells_the_other_processes_at_once(library: Library, db_target: str) -> None:
+    if not db_target.startswith("postgresql://"):
+        pytest.skip("one process serves a SQLite file")
+    from bot.database import open_database
+
+    other_db = await open_database(db_target)
+    try:
+        heard = asyncio.Event()
+        other = ServerTerms(other_db, lambda: library.current.index)
+        follow = other.notified
+
+        async def notified(payload: str) -> None:
+            await follow(payload)
+            heard.set()
+
+        other.notified = notified  # type: ignore[method-assign]
+        await other.start()
+        assert (await other.scope(GUILD)).lookup("zorp") is None
+        here = ServerTerms(library.db, lambda: library.current.index)
+        await here.start()
+        await here.add(ADMIN, form())
+        await asyncio.wait_for(heard.wait(), 10)
+        assert (await other.scope(GUILD)).lookup("zorp") is not None
+    finally:
+        await other_db.close()
