@@ -2,7 +2,10 @@
 reopen a refused form (``gb:sr:<token>``) and confirm a removal (``gb:sx:<term id>``).
 
 Both buttons are ``DynamicItem``s: their custom_id carries what they act on, so they work after a restart
-(a kept form does not survive one; the button then says so).
+(a kept form does not survive one; the button then says so). The modal's custom_id (``gb:sm:<term id>``, 0
+for a new term) is all its submission needs too, so submissions are answered from the interaction alone
+(:func:`answer_modal`), not by the modal object that opened it: a form left open across a restart is still
+saved, and two people adding terms at once never share a modal object.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from bot.views import ACTION_ITEMS, edit, send
 REOPEN_PREFIX = "gb:sr:"
 REMOVE_PREFIX = "gb:sx:"
 MODAL_PREFIX = "gb:sm:"
-MODAL_TIMEOUT_S = 30 * 60.0
+_MODAL_ID = re.compile(re.escape(MODAL_PREFIX) + r"(?P<id>[0-9]{1,20})")
 
 
 class Services(Protocol):
@@ -81,7 +84,7 @@ class TermModal(discord.ui.Modal):
         title = f"Edit {form.term}" if prefill.term_id else "Add a server term"
         super().__init__(
             title=shorten(title, limits.MODAL_TITLE),
-            timeout=MODAL_TIMEOUT_S,
+            timeout=None,
             custom_id=f"{MODAL_PREFIX}{prefill.term_id}",
         )
         self.term_id = prefill.term_id
@@ -93,18 +96,42 @@ class TermModal(discord.ui.Modal):
         for item in (self.term, self.aliases, self.definition, self.example, self.why):
             self.add_item(item)
 
-    def form(self) -> Form:
-        return Form(self.term.value, self.aliases.value, self.definition.value, self.example.value, self.why.value)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await host(interaction).admit(interaction)
+async def open_modal(interaction: discord.Interaction, prefill: Prefill) -> None:
+    """Answer with the add/edit modal; its submission comes back to :func:`answer_modal`."""
+    modal = TermModal(prefill)
+    await interaction.response.send_modal(modal)
+    modal.stop()  # discord.py would route the submission to this object, which a restart loses
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        replies = host(interaction).services.server_replies
-        await send(interaction, await replies.save(actor_of(interaction), self.term_id, self.form()))
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await host(interaction).report_error(interaction, error)
+def submitted_form(interaction: discord.Interaction) -> tuple[int, Form] | None:
+    """The term id and form of a submitted add/edit modal; None for any other interaction."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+    match = _MODAL_ID.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for top in data.get("components") or []:
+        for box in [*(top.get("components") or []), *([top["component"]] if top.get("component") else [])]:
+            values[str(box.get("custom_id"))] = str(box.get("value") or "")
+    fields = ("term", "aliases", "definition", "example", "why")
+    return int(match["id"]), Form(*(values.get(key, "") for key in fields))
+
+
+async def answer_modal(interaction: discord.Interaction) -> None:
+    """Save a submitted add/edit modal and answer it (a refusal keeps the text to reopen); others are ignored."""
+    found = submitted_form(interaction)
+    if found is None:
+        return
+    bot = host(interaction)
+    if not await bot.admit(interaction):
+        return
+    try:
+        await send(interaction, await bot.services.server_replies.save(actor_of(interaction), *found))
+    except Exception as error:  # one error path for modals too
+        await bot.report_error(interaction, error)
 
 
 Button = discord.ui.DynamicItem[discord.ui.Button[Any]]
@@ -131,7 +158,7 @@ class ReopenButton(Button, template=re.escape(REOPEN_PREFIX) + r"(?P<token>[\w-]
         try:
             found = host(interaction).services.server_replies.reopen(self.token, interaction.user.id)
             if isinstance(found, Prefill):
-                await interaction.response.send_modal(TermModal(found))
+                await open_modal(interaction, found)
             else:
                 await send(interaction, found)
         except Exception as error:

@@ -18,7 +18,7 @@ from bot.checks import owner_only, server_editor
 from bot.replies import Reply, notice
 from bot.server_replies import Prefill
 from bot.server_rules import Form
-from bot.server_views import DYNAMIC_ITEMS, TermModal, actor_of
+from bot.server_views import DYNAMIC_ITEMS, actor_of, answer_modal, open_modal
 from bot.views import respond, send
 
 if TYPE_CHECKING:
@@ -45,6 +45,10 @@ class GlossaryAdmin(commands.GroupCog, group_name="glossary", group_description=
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_modal(interaction)  # the add/edit modal's submissions, before or after a restart
+
     @app_commands.command(name="reload", description="Reload the glossary files (bot owner only)")
     @owner_only("reload the glossary")
     async def reload(self, interaction: discord.Interaction) -> None:
@@ -62,7 +66,7 @@ class GlossaryAdmin(commands.GroupCog, group_name="glossary", group_description=
     @app_commands.guild_only()
     @server_editor()
     async def add(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(TermModal(Prefill(0, Form())))
+        await open_modal(interaction, Prefill(0, Form()))
 
     @app_commands.command(name="edit", description="Edit one of this server's own terms")
     @app_commands.describe(term="The server term to edit")
@@ -71,7 +75,7 @@ class GlossaryAdmin(commands.GroupCog, group_name="glossary", group_description=
     async def edit(self, interaction: discord.Interaction, term: Term) -> None:
         found = await self.server.prefill(actor_of(interaction), term)
         if isinstance(found, Prefill):
-            await interaction.response.send_modal(TermModal(found))
+            await open_modal(interaction, found)
         else:
             await send(interaction, found)
 

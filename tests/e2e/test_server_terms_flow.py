@@ -220,3 +220,24 @@ async def test_buttons_of_server_terms_survive_a_restart_and_a_removal(
         gone = await emulator.click(card, blip["custom_id"], w.alice).response()
         assert gone.ephemeral and gone.content.startswith("**Blip** is no longer in this server's glossary.")
         assert second.services.server_terms.overlays.builds >= 1
+
+
+async def test_a_form_open_across_a_restart_is_still_saved(
+    emulator: Emulator, default_world: DefaultWorld, other_guild: Guild, db_path: Path
+) -> None:
+    w = default_world
+    async with running_bot(emulator, db_path):
+        opened = emulator.slash(w.guild, w.admin, "glossary add")
+        await opened.modal()
+        also = emulator.slash(w.guild, w.owner, "glossary add")  # a second editor, the same modal at once
+        await also.modal()
+    async with running_bot(emulator, db_path):
+        saved = await emulator.submit_modal(opened, ZORP, user=w.admin).response()
+        assert saved.content == "Added **Zorp**."
+        other = {**ZORP, "term": "Blip", "aliases": "", "definition": "A release."}
+        assert (await emulator.submit_modal(also, other, user=w.owner).response()).content == "Added **Blip**."
+        edit = emulator.slash(w.guild, w.admin, "glossary edit", {"term": "Zorp"})
+        modal = await edit.modal()
+        assert modal["title"] == "Edit Zorp"
+        edited = await emulator.submit_modal(edit, {"definition": "Our second build robot."}, user=w.admin).response()
+        assert edited.content == "Saved **Zorp**." and edited.embed["description"].endswith("Our second build robot.")
