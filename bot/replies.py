@@ -86,12 +86,15 @@ class Replies:
         index = (snapshot or self.library.current).index
         return Scope(index) if self.server is None else await self.server.scope(guild_id, index)
 
-    async def _card_of(self, term_id: int, snapshot: Snapshot, scope: Scope, guild_id: int | None) -> Card | None:
+    async def _card_of(
+        self, term_id: int, snapshot: Snapshot, guild_id: int | None, scope: Scope | None = None
+    ) -> Card | None:
+        """A shipped card from the library; a server term's from its server (its related terms in ``scope``)."""
         if not is_server_term(term_id):
             return await self.library.card(term_id, snapshot)
         if self.server is None or guild_id is None:
             return None
-        return await self.server.card(guild_id, -term_id, scope)
+        return await self.server.card(guild_id, -term_id, scope or await self.scope(guild_id, snapshot))
 
     async def card(
         self,
@@ -105,8 +108,7 @@ class Replies:
         """The definition card of ``term_id`` (a server term's only in its server) with its related-term
         buttons, or None if it is gone."""
         snapshot = snapshot or self.library.current
-        scope = await self.scope(guild_id, snapshot)
-        card = await self._card_of(term_id, snapshot, scope, guild_id)
+        card = await self._card_of(term_id, snapshot, guild_id)
         if card is None:
             return None
         if is_server_term(term_id):
@@ -153,7 +155,7 @@ class Replies:
         """Several terms answer to ``text``: each with its category and first sentence, and a button each."""
         lines = []
         for term_id in term_ids[:MAX_SUGGESTIONS]:
-            card = await self._card_of(term_id, snapshot, scope, guild_id)
+            card = await self._card_of(term_id, snapshot, guild_id, scope)
             category = snapshot.index.categories.get(term_id)
             first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
             name = shorten(scope.name(term_id) or "?", limits.TERM_NAME)
@@ -222,7 +224,7 @@ class Replies:
             return Reply(text, buttons=self._buttons(scope, suggestions), ephemeral=True, primary_buttons=True)
         lines = []
         for number, (tid, name) in enumerate(results, 1):
-            card = await self._card_of(tid, snapshot, scope, guild_id)
+            card = await self._card_of(tid, snapshot, guild_id, scope)
             first = shorten(card.entry.definition, FIRST_LINE) if card else ""
             lines.append(f"**{number}. {shorten(name, limits.TERM_NAME)}** · {first}")
         embed = {

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import limits
-from bot.matching import Choice
+from bot.matching import ID_VALUE, Choice
 from bot.model import Entry
 from bot.replies import Action, Replies, Reply, listed_problems, notice
 from bot.server_rules import Form
+from bot.server_store import ServerTerm
 from bot.server_terms import NOT_EDITOR, Actor, ImportRefused, Refused, ServerTerms
 from bot.text import clean, shorten
 
@@ -116,12 +117,21 @@ class ServerReplies:
     async def _own(self, actor: Actor, name: str) -> tuple[int, Entry] | Reply:
         if not await self.terms.may_edit(actor):
             return notice(NOT_EDITOR)
-        found = await self.terms.named(actor.guild_id, name)
-        if found is None and name.startswith("id:-") and name[4:].isdigit():
-            found = await self.terms.term(actor.guild_id, int(name[4:]))
+        found = await self._named(actor, name)
         if found is None:
             return notice("This server has no term of its own by that name; `/glossary add` makes one.")
         return found.id, found.entry
+
+    async def _named(self, actor: Actor, name: str) -> ServerTerm | None:
+        """The server's term ``name`` names: by its name, or an autocomplete value ``id:-N`` (names that are
+        also another term's alias come as such)."""
+        if name.startswith(ID_VALUE + "-") and name[len(ID_VALUE) + 1 :].isdigit():
+            return await self.terms.term(actor.guild_id, int(name[len(ID_VALUE) + 1 :]))
+        return await self.terms.named(actor.guild_id, name)
+
+    async def _name_of(self, actor: Actor, name: str) -> str:
+        found = await self._named(actor, name)
+        return found.entry.term if found else name
 
     def reopen(self, token: str, user_id: int) -> Prefill | Reply:
         """The reopen button: the kept form, or why it is gone."""
@@ -149,7 +159,7 @@ class ServerReplies:
 
     async def link(self, actor: Actor, name: str, related: str) -> Reply:
         try:
-            term = await self.terms.link(actor, name, related)
+            term = await self.terms.link(actor, await self._name_of(actor, name), related)
         except Refused as refused:
             return notice(str(refused))
         name = shorten(term.entry.term, limits.TERM_NAME)
@@ -157,7 +167,7 @@ class ServerReplies:
 
     async def faq(self, actor: Actor, name: str, question: str, answer: str) -> Reply:
         try:
-            term = await self.terms.faq(actor, name, question, answer)
+            term = await self.terms.faq(actor, await self._name_of(actor, name), question, answer)
         except Refused as refused:
             return notice(str(refused))
         done = "set" if answer.strip() else "removed"

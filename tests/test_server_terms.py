@@ -11,6 +11,7 @@ import yaml
 from bot import server_rules
 from bot.database import Database
 from bot.library import Library
+from bot.replies import Replies
 from bot.server_rules import Form
 from bot.server_terms import Actor, ImportRefused, Refused, ServerTerms
 
@@ -291,3 +292,35 @@ async def test_postgres_tells_the_other_processes_at_once(library: Library, db_t
         assert (await other.scope(GUILD)).lookup("zorp") is not None
     finally:
         await other_db.close()
+
+
+def test_drafts_are_kept_for_their_author_a_while_and_bounded() -> None:
+    from bot.server_replies import DRAFT_TTL_S, Drafts
+
+    clock = Clock()
+    drafts = Drafts(clock, size=2)
+    first = drafts.keep(1, 0, form("A"))
+    assert len(first) <= 20 and drafts.get(first, 1) is not None
+    assert drafts.get(first, 2) is None  # someone else's
+    clock.t += DRAFT_TTL_S + 1
+    assert drafts.get(first, 1) is None  # too old
+    second, third = drafts.keep(1, 0, form("B")), drafts.keep(1, 7, form("C"))
+    fourth = drafts.keep(1, 0, form("D"))
+    assert drafts.get(second, 1) is None  # the oldest went first
+    assert drafts.get(third, 1).term_id == 7 and drafts.get(fourth, 1).form.term == "D"  # type: ignore[union-attr]
+
+
+async def test_names_that_are_also_aliases_are_edited_through_their_id(terms: ServerTerms, replies: Replies) -> None:
+    from bot.server_replies import Prefill, ServerReplies
+
+    server = ServerReplies(terms, replies)
+    await terms.add(ADMIN, form("Blip", "A release.", aliases="zorp"))
+    zorp = await terms.add(ADMIN, form("Zorp", "Our robot."))
+    value = next(c.value for c in await server.own_choices(GUILD, "zorp") if c.term_id == -zorp.id)
+    assert value == f"id:-{zorp.id}"  # the name is shared with Blip's alias, so the value names the id
+    prefill = await server.prefill(ADMIN, value)
+    assert isinstance(prefill, Prefill) and prefill.term_id == zorp.id and prefill.form.term == "Zorp"
+    linked = await server.link(ADMIN, value, "Blip")
+    assert linked.content == "Related terms of **Zorp** set." and [b[1] for b in linked.buttons] == ["Blip"]
+    refused = await server.prefill(MEMBER, "Zorp")
+    assert not isinstance(refused, Prefill) and "Manage Server" in refused.content
