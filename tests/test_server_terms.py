@@ -310,14 +310,16 @@ def test_drafts_are_kept_for_their_author_a_while_and_bounded() -> None:
     assert drafts.get(third, 1).term_id == 7 and drafts.get(fourth, 1).form.term == "D"  # type: ignore[union-attr]
 
 
-async def test_names_that_are_also_aliases_are_edited_through_their_id(terms: ServerTerms, replies: Replies) -> None:
+async def test_own_terms_are_named_by_name_or_by_id(terms: ServerTerms, replies: Replies) -> None:
     from bot.server_replies import Prefill, ServerReplies
 
     server = ServerReplies(terms, replies)
     await terms.add(ADMIN, form("Blip", "A release.", aliases="zorp"))
     zorp = await terms.add(ADMIN, form("Zorp", "Our robot."))
-    value = next(c.value for c in await server.own_choices(GUILD, "zorp") if c.term_id == -zorp.id)
-    assert value == f"id:-{zorp.id}"  # the name is shared with Blip's alias, so the value names the id
+    choices = await server.own_choices(GUILD, "zorp")
+    assert [c.value for c in choices] == ["Zorp"]  # a name beats another term's alias
+    assert all(c.term_id < 0 for c in choices)  # this server's terms only
+    value = f"id:-{zorp.id}"  # what matching's choices use for a name they cannot send as it is
     prefill = await server.prefill(ADMIN, value)
     assert isinstance(prefill, Prefill) and prefill.term_id == zorp.id and prefill.form.term == "Zorp"
     linked = await server.link(ADMIN, value, "Blip")
