@@ -310,10 +310,11 @@ def test_drafts_are_kept_for_their_author_a_while_and_bounded() -> None:
     assert drafts.get(third, 1).term_id == 7 and drafts.get(fourth, 1).form.term == "D"  # type: ignore[union-attr]
 
 
-async def test_own_terms_are_named_by_name_or_by_id(terms: ServerTerms, replies: Replies) -> None:
+async def test_own_terms_are_named_by_name_or_by_id(terms: ServerTerms, library: Library) -> None:
+    from bot.misses import MissLog
     from bot.server_replies import Prefill, ServerReplies
 
-    server = ServerReplies(terms, replies)
+    server = ServerReplies(terms, Replies(library, MissLog(library.db), server=terms))
     await terms.add(ADMIN, form("Blip", "A release.", aliases="zorp"))
     zorp = await terms.add(ADMIN, form("Zorp", "Our robot."))
     choices = await server.own_choices(GUILD, "zorp")
