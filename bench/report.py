@@ -410,9 +410,11 @@ def _server_rows(st: dict[str, Any] | None) -> list[Row]:
     terms = f"{st['server_terms']:,}"
     where = f"{st['servers']:,} servers × {st['per_server']}"
     ov = st["overlays"]
+    pauses = st.get("full_collections_ms") or []
+    gc_note = f"{len(pauses)} full GC pass(es) in the series, longest {max(pauses):.0f} ms" if pauses else "no full GC"
     return [
         _latency_row("server terms: lookup (overlay + shipped)", terms, st["lookup"], f"{where}; active servers"),
-        _latency_row("server terms: autocomplete", terms, st["autocomplete"], "prefixes of 1-6 characters"),
+        _latency_row("server terms: autocomplete", terms, st["autocomplete"], f"prefixes of 1-6 characters; {gc_note}"),
         _latency_row("server terms: overlay build", str(st["per_server"]), ov["build"], "in memory, one server"),
         _latency_row("server terms: overlay database read", str(st["per_server"]), ov["read"], "SQLite, one server"),
         (

@@ -8,17 +8,21 @@ call, through the bot's :class:`~bot.overlay.Scope` (overlay first, then the shi
 - exact lookup: the server's own names and aliases, and shipped names (half each), in random active servers;
 - autocomplete: prefixes of 1 to 6 characters of both kinds;
 - overlay build: :func:`~bot.overlay.build_overlay` on one server's rows (and, apart, the database read);
-- memory: what ``active`` overlays hold (tracemalloc, after building them all and keeping them).
+- memory: what ``active`` overlays hold (tracemalloc, after building them all and keeping them);
+- the cycle collector's full passes during the timed calls (their length is what the slowest calls took).
 
 Server term names come from a pool of synthetic names shared between servers, as real jargon is.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +119,28 @@ async def _overlays(db_path: Path, servers: int, active: int, seed: int) -> tupl
     return stats, loaded
 
 
+@contextmanager
+def full_collections() -> Iterator[list[float]]:
+    """The length (ms) of every full (generation 2) collection the cycle collector ran during the block: the
+    long calls of a series with many live objects are these, not the calls themselves."""
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append((time.perf_counter() - started.pop()) * 1000)
+
+    gc.callbacks.append(watch)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(watch)
+
+
 async def measure_server_terms(
     folder: Path, servers: int, per_server: int, active: int, seed: int, shipped_terms: int = SHIPPED_TERMS
 ) -> dict[str, Any]:
@@ -128,8 +154,9 @@ async def measure_server_terms(
     overlays, loaded = await _overlays(db_path, servers, active, seed)
     scopes = {guild: Scope(index, overlay) for guild, overlay in loaded.items()}
     lookups, completions = _queries(scopes, shipped, random.Random(seed + 2))
-    lookup_ns, found = time_calls(lambda q: q[0].find(q[1]), lookups)
-    complete_ns, _ = time_calls(lambda q: q[0].autocomplete(q[1]), completions)
+    with full_collections() as pauses:
+        lookup_ns, found = time_calls(lambda q: q[0].find(q[1]), lookups)
+        complete_ns, _ = time_calls(lambda q: q[0].autocomplete(q[1]), completions)
     return {
         "servers": servers,
         "per_server": per_server,
@@ -139,4 +166,5 @@ async def measure_server_terms(
         "overlays": overlays,
         "lookup": {**summary(lookup_ns), "found": sum(bool(f) for f in found) / len(found)},
         "autocomplete": summary(complete_ns),
+        "full_collections_ms": pauses,
     }
