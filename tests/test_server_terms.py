@@ -327,3 +327,15 @@ async def test_own_terms_are_named_by_name_or_by_id(terms: ServerTerms, library:
     assert linked.content == "Related terms of **Zorp** set." and [b[1] for b in linked.buttons] == ["Blip"]
     refused = await server.prefill(MEMBER, "Zorp")
     assert not isinstance(refused, Prefill) and "Manage Server" in refused.content
+
+
+async def test_random_picks_from_the_server_terms_too(terms: ServerTerms) -> None:
+    import random
+
+    zorp = await terms.add(ADMIN, form())
+    scope = await terms.scope(GUILD)
+    rng = random.Random(5)
+    picks = {scope.random_id(rng) for _ in range(3_000)}
+    assert -zorp.id in picks and any(p is not None and p > 0 for p in picks)
+    elsewhere = await terms.scope(OTHER)
+    assert -zorp.id not in {elsewhere.random_id(rng) for _ in range(3_000)}
