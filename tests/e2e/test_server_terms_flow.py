@@ -5,12 +5,14 @@ terms, and buttons that outlive a restart."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.client import GlossaryBot
+from tests.clock import ManualClock
 from tests.e2e.conftest import running_bot
 from tests.emulator import Emulator, Guild, User
 from tests.emulator import InteractionHandle as Handle
@@ -241,3 +243,25 @@ async def test_a_form_open_across_a_restart_is_still_saved(
         assert modal["title"] == "Edit Zorp"
         edited = await emulator.submit_modal(edit, {"definition": "Our second build robot."}, user=w.admin).response()
         assert edited.content == "Saved **Zorp**." and edited.embed["description"].endswith("Our second build robot.")
+
+
+async def test_server_terms_take_their_turn_as_term_of_the_day(
+    emulator: Emulator, default_world: DefaultWorld, other_guild: Guild, db_path: Path, clock: ManualClock, write_yaml
+) -> None:
+    w = default_world
+    glossary = write_yaml("g.yaml", "terms:\n  - term: Alpha\n    definition: The first letter.\n")
+    async with running_bot(emulator, db_path, clock=clock, glossary=glossary):
+        await (await add(emulator, w, ZORP)).response()
+        setup = {"channel": w.general.id, "time": "09:00"}
+        assert (await emulator.slash(w.guild, w.admin, "termofday setup", setup).response()).ephemeral
+        posted = []
+        for _ in range(2):  # one round: each of the server's two terms once
+            mark = emulator.mark()
+            clock.advance(timedelta(days=1) if posted else timedelta(minutes=2))
+            created = await emulator.wait_for(
+                "message_create", lambda e: e["channel_id"] == w.general.id and not e["interaction_id"], since=mark
+            )
+            posted.append(created["message"].embeds[0])
+    assert sorted(embed["title"] for embed in posted) == ["Alpha", "Zorp"]
+    zorp = next(embed for embed in posted if embed["title"] == "Zorp")
+    assert zorp["footer"]["text"] == "Test Guild glossary" and zorp["author"]["name"].startswith("Term of the day")
