@@ -77,8 +77,16 @@ async def _tod_shard(args: dict[str, Any]) -> dict[str, Any]:
     return await shard_worker(args)
 
 
+async def _server_terms(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.server_terms import measure_server_terms
+
+    return await measure_server_terms(
+        Path(args["folder"]), int(args["servers"]), int(args["per_server"]), int(args["active"]), int(args["seed"])
+    )
+
+
 TASKS = {"cold": _cold, "serve": _serve, "tod": _tod, "roundtrip": _roundtrip, "throughput": _throughput,
-         "cluster": _cluster, "tod-shard": _tod_shard}  # fmt: skip
+         "cluster": _cluster, "tod-shard": _tod_shard, "server-terms": _server_terms}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

@@ -105,6 +105,11 @@ def _cluster(r: dict[str, Any], *path: str) -> Any:
     return _dig(r, "postgres", "cluster", *path)
 
 
+def _servers(r: dict[str, Any], *path: str) -> Any:
+    """A server-terms figure, only when measured on the 10,000 servers × 100 terms the targets are set for."""
+    return _dig(r, "server_terms", *path) if _dig(r, "server_terms", "server_terms") == 1_000_000 else None
+
+
 def _top3_not_worse(r: dict[str, Any]) -> float | None:
     return _dig(r, "sizes", 100_000, "serve", "matching", "suggest", "versus_difflib", "top3_diff")
 
@@ -218,6 +223,30 @@ def targets(sizes: list[int]) -> list[Target]:
             lambda r: _cluster(r, "full", "max_statements_per_tick") - _cluster(r, "small", "max_statements_per_tick"),
             lambda v: v <= 0,
             lambda v: f"{v:+.0f}",
+        ),
+        Target(
+            "server terms: lookup p99 (10,000 servers × 100)",
+            None,
+            "≤ 50 µs",
+            lambda r: _servers(r, "lookup", "p99_us"),
+            lambda v: v <= 50,
+            fmt_us,
+        ),
+        Target(
+            "server terms: autocomplete p99",
+            None,
+            "≤ 1 ms",
+            lambda r: _servers(r, "autocomplete", "p99_us"),
+            lambda v: v <= 1_000,
+            fmt_us,
+        ),
+        Target(
+            "server terms: overlay build (100 terms) p99",
+            None,
+            "≤ 5 ms",
+            lambda r: _servers(r, "overlays", "build", "p99_us"),
+            lambda v: v <= 5_000,
+            fmt_us,
         ),
         Target(
             "term of the day: 10,000 due servers handed off",
@@ -374,6 +403,32 @@ def _tod_rows(tod: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _server_rows(st: dict[str, Any] | None) -> list[Row]:
+    if not st or "not_measured" in st or "error" in st:
+        reason = (st or {}).get("not_measured") or (st or {}).get("error", "not run")
+        return [("server terms", "", NOT_MEASURED, "", "", str(reason)[:110])]
+    terms = f"{st['server_terms']:,}"
+    where = f"{st['servers']:,} servers × {st['per_server']}"
+    ov = st["overlays"]
+    pauses = st.get("full_collections_ms") or []
+    gc_note = f"{len(pauses)} full GC pass(es) in the series, longest {max(pauses):.0f} ms" if pauses else "no full GC"
+    return [
+        _latency_row("server terms: lookup (overlay + shipped)", terms, st["lookup"], f"{where}; active servers"),
+        _latency_row("server terms: autocomplete", terms, st["autocomplete"], f"prefixes of 1-6 characters; {gc_note}"),
+        _latency_row("server terms: overlay build", str(st["per_server"]), ov["build"], "in memory, one server"),
+        _latency_row("server terms: overlay database read", str(st["per_server"]), ov["read"], "SQLite, one server"),
+        (
+            f"server terms: memory of {ov['active']:,} overlays",
+            terms,
+            f"{ov['memory_mb']:.1f} MB",
+            "",
+            "",
+            f"{ov['memory_mb'] * 1024 / max(1, ov['active']):.0f} KB each (tracemalloc); "
+            f"{st['shipped_terms']:,} shipped terms beside them; written in {st['write_s']:.1f} s",
+        ),
+    ]
+
+
 def _roundtrip_rows(rt: dict[str, Any] | None) -> list[Row]:
     if not rt or "not_measured" in rt:
         reason = (rt or {}).get("not_measured", "not run")
@@ -481,6 +536,7 @@ def table(results: dict[str, Any]) -> str:
     for n, data in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         rows += _size_rows(int(n), data)
     rows += _tod_rows(results.get("tod") or {})
+    rows += _server_rows(results.get("server_terms"))
     rows += _roundtrip_rows(results.get("roundtrip"))
     rows += _throughput_rows(results.get("throughput"))
     rows += _postgres_rows(results.get("postgres"))

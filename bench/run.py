@@ -44,12 +44,23 @@ class Plan:
     postgres_sizes: tuple[int, ...] = ()  # cold loads on PostgreSQL
     cluster_servers: int = 0  # term of the day across a cluster of processes on PostgreSQL
     throughput_requests: int = 0  # /define with the bot in its own process
+    term_servers: int = 0  # servers with terms of their own (100 each; 1,000 overlays active)
 
 
 FULL = Plan(
-    "full", (1_000, 10_000, 100_000), 10_000, 10_000, (1_000, 5_000), synth.DEFAULT_SEED, (100_000,), 100_000, 5_000
+    "full",
+    (1_000, 10_000, 100_000),
+    10_000,
+    10_000,
+    (1_000, 5_000),
+    synth.DEFAULT_SEED,
+    (100_000,),
+    100_000,
+    5_000,
+    10_000,
 )
-QUICK = Plan("quick", (1_000,), 1_000, 1_000, (200, 1_000), synth.DEFAULT_SEED, (1_000,), 2_000, 1_000)
+QUICK = Plan("quick", (1_000,), 1_000, 1_000, (200, 1_000), synth.DEFAULT_SEED, (1_000,), 2_000, 1_000, 1_000)
+TERMS_PER_SERVER, ACTIVE_OVERLAYS = 100, 1_000
 
 
 def progress(message: str, started: float) -> None:
@@ -156,6 +167,7 @@ def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[s
         results["tod"] = run_child(
             "tod", {"folder": str(workdir), "servers": plan.tod_servers, "terms": 10_000, "seed": plan.seed}, workdir
         )
+        results["server_terms"] = _server_terms(plan, workdir, started)
         results["roundtrip"] = _roundtrip(plan, datasets, workdir, started, skip_roundtrip)
         results["throughput"] = _throughput(plan, datasets, workdir, started, skip_roundtrip)
         with postgres(workdir) as admin_url:
@@ -167,6 +179,21 @@ def run(plan: Plan, out: Path = RESULTS, skip_roundtrip: bool = False) -> dict[s
     out.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     progress(f"done; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", started)
     return results
+
+
+def _server_terms(plan: Plan, workdir: Path, started: float) -> dict[str, Any]:
+    if not plan.term_servers:
+        return {"not_measured": "not in this plan"}
+    servers = plan.term_servers
+    progress(f"server terms: {servers:,} servers × {TERMS_PER_SERVER} terms, {ACTIVE_OVERLAYS:,} overlays", started)
+    args = {
+        "folder": str(workdir),
+        "servers": servers,
+        "per_server": TERMS_PER_SERVER,
+        "active": min(ACTIVE_OVERLAYS, servers),
+        "seed": plan.seed,
+    }
+    return run_child("server-terms", args, workdir)
 
 
 def _roundtrip(
@@ -275,6 +302,8 @@ def failed(results: dict[str, Any]) -> list[str]:
                 problems.append(f"{n} terms {part}: {(entry.get(part) or {}).get('error', 'not run')}")
     if "error" in results.get("tod", {}):
         problems.append(f"term of the day: {results['tod']['error']}")
+    if "error" in results.get("server_terms", {}):
+        problems.append(f"server terms: {results['server_terms']['error']}")
     pg = results.get("postgres") or {}
     for n, cold in (pg.get("cold") or {}).items():
         if "error" in cold:

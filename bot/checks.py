@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.server_terms import NOT_EDITOR
+from bot.server_views import actor_of, host
 from bot.tod.replies import NEEDED_PERMISSIONS, TodReplies
 
 T = TypeVar("T")
@@ -39,5 +41,18 @@ def bot_can_post_in(option: str) -> Callable[[T], T]:
         if missing:
             raise app_commands.CheckFailure(TodReplies.cannot_post(channel.id, missing).content)
         return True
+
+    return app_commands.check(predicate)
+
+
+def server_editor() -> Callable[[T], T]:
+    """In a server, by a member with Manage Server or the server's editor role (server terms)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise app_commands.CheckFailure("Server terms belong to a server: use this command in one.")
+        if await host(interaction).services.server_replies.may_edit(actor_of(interaction)):
+            return True
+        raise app_commands.CheckFailure(NOT_EDITOR)
 
     return app_commands.check(predicate)

@@ -27,6 +27,11 @@ CHOICE_VALUE = 100
 
 INTERACTION_DEADLINE_S = 3.0
 
+MODAL_TITLE = 45
+MODAL_INPUTS = 5
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_VALUE = 4000
+
 # Discord's error code for an interaction whose 3 seconds have passed (or that does not exist).
 UNKNOWN_INTERACTION = 10062
 
@@ -44,3 +49,4 @@ TERM_OPTION = 100  # a term, alias or acronym; choice values are at most 100 as 
 QUERY_OPTION = 200  # /search words
 TIME_OPTION = 5  # HH:MM
 ZONE_OPTION = 64  # the longest IANA zone key is 32 characters
+RELATED_OPTION = 1000  # comma-separated names of related terms

@@ -252,10 +252,21 @@ class _Reader:
 
 def parse_file(file: str, path: Path) -> FileResult:
     """One file's entries, name, attribution and problems (its own, and what would not fit on its cards)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        out = FileResult()
+        out.problems.append(error(file, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}"))
+        return out
+    return read_file(file, data)
+
+
+def read_file(file: str, data: bytes) -> FileResult:
+    """:func:`parse_file` for a file's bytes already in memory (an upload): the same checks, the same lines."""
     reader = _Reader(file)
     try:
         with gc_paused():
-            document = parse_document(file, path.read_bytes())
+            document = parse_document(file, data)
     except SyntaxProblem as exc:
         reader.out.problems.append(exc.problem)
         return reader.out

@@ -29,7 +29,7 @@ class DiscordPoster:
         self.replies = replies
 
     async def post(self, guild_id: int, channel_id: int, term_id: int, local_date: date, nonce: str) -> int:
-        reply = await self.replies.card(term_id, heading=heading_for(local_date))
+        reply = await self.replies.card(term_id, heading=heading_for(local_date), guild_id=guild_id)
         if reply is None:
             raise TransientPostError(f"term {term_id} is no longer in the glossary")
         channel = self.client.get_partial_messageable(channel_id, guild_id=guild_id)

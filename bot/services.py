@@ -11,6 +11,8 @@ from bot.database import Database, open_database
 from bot.library import Library
 from bot.misses import MissLog
 from bot.replies import Replies
+from bot.server_replies import ServerReplies
+from bot.server_terms import ServerTerms
 from bot.shards import Shards
 from bot.store import PUBLISHED
 from bot.tod.ports import Clock
@@ -30,6 +32,8 @@ class Services:
     replies: Replies
     tod: TermOfDay
     tod_replies: TodReplies
+    server_terms: ServerTerms
+    server_replies: ServerReplies
 
     @classmethod
     async def open(cls, database: str | Path, glossary: Path, clock: Clock, shards: Shards | None = None) -> Services:
@@ -40,13 +44,16 @@ class Services:
             library = Library(db, glossary)
             await library.load()
             await db.listen(PUBLISHED, library.adopt)  # a reload in another process reaches this one
+            server_terms = ServerTerms(db, lambda: library.current.index, lambda: clock.now().timestamp())
+            await server_terms.start()
         except BaseException:
             await db.close()
             raise
         misses = MissLog(db)
-        replies = Replies(library, misses, lambda: clock.now().timestamp())
-        tod = TermOfDay(db, lambda: library.current.index.featured, clock, shards)
-        return cls(db, library, misses, replies, tod, TodReplies(tod, replies))
+        replies = Replies(library, misses, lambda: clock.now().timestamp(), server_terms)
+        tod = TermOfDay(db, lambda: library.current.index.featured, clock, shards, own_terms=server_terms.rotation)
+        server_replies = ServerReplies(server_terms, replies)
+        return cls(db, library, misses, replies, tod, TodReplies(tod, replies), server_terms, server_replies)
 
     async def close(self) -> None:
         """Write what is still in memory, then close the database."""

@@ -1,8 +1,9 @@
 """The Discord side of a ``Reply``: embeds, persistent term buttons, and answering an interaction once.
 
-Buttons are ``DynamicItem``s whose custom_id (``gb:t:<term id>``) carries everything needed to answer a
-click, so they keep working on messages sent before a restart, with no view state stored anywhere. This is
-the only module that knows that format.
+Buttons are ``DynamicItem``s whose custom_id (``gb:t:<term id>``, or ``gb:s:<id>`` for a server's own term)
+carries everything needed to answer a click, so they keep working on messages sent before a restart, with no
+view state stored anywhere. This is the only module that knows the term buttons' format; other kinds of button
+(:class:`~bot.replies.Action`) are made by the factories registered in :data:`ACTION_ITEMS`.
 
 Answering follows Discord's rules: the first answer within 3 seconds (work that takes longer is deferred
 first and then fills in the deferred message), transient failures of the answer itself (a 429, even one
@@ -12,6 +13,7 @@ without ``retry_after``, or a 5xx) retried while the deadline allows, and never 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
 import time
@@ -21,11 +23,12 @@ from typing import Any, Protocol
 import discord
 
 from bot import limits
-from bot.replies import Replies, Reply
+from bot.replies import Action, Replies, Reply
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 TERM_PREFIX = "gb:t:"
+SERVER_TERM_PREFIX = "gb:s:"  # a server's own term: its stored id (a term id of -7 is button gb:s:7)
 DEFER_AFTER_S = 2.0  # answer by then, or defer: Discord allows 3 s for the first answer
 RETRY_WINDOW_S = 2.6  # a failed first answer is retried until this long after the interaction arrived
 FOLLOWUP_RETRY_S = 30.0
@@ -47,7 +50,7 @@ class Host(Protocol):
 
 
 def term_custom_id(term_id: int) -> str:
-    return f"{TERM_PREFIX}{term_id}"
+    return f"{SERVER_TERM_PREFIX}{-term_id}" if term_id < 0 else f"{TERM_PREFIX}{term_id}"
 
 
 class TermButton(
@@ -74,7 +77,7 @@ class TermButton(
         try:
             message = interaction.message
             in_place = message is not None and message.flags.ephemeral
-            reply = await bot.replies.open(self.term_id, ephemeral=True)
+            reply = await bot.replies.open(self.term_id, ephemeral=True, guild_id=interaction.guild_id)
             if in_place and reply.embed is not None:
                 await edit(interaction, reply)
             else:
@@ -83,15 +86,40 @@ class TermButton(
             await bot.report_error(interaction, error)
 
 
+class ServerTermButton(TermButton, template=re.escape(SERVER_TERM_PREFIX) + r"(?P<id>[0-9]{1,20})"):
+    """A button that opens one of a server's own terms (only in that server; a removed one says so)."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> TermButton:
+        return cls(-int(match["id"]), item.label or "?", item.style)
+
+
+ACTION_ITEMS: dict[str, Callable[[Action], discord.ui.Item[Any]]] = {}  # Action.kind -> the button for it
+
+
 def make_view(reply: Reply) -> discord.ui.View | None:
-    """A view with one button per (term id, label), five to a row; None when there are no buttons."""
-    if not reply.buttons:
+    """A view with the actions, then one button per (term id, label), five to a row; None without buttons."""
+    if not reply.buttons and not reply.actions:
         return None
     view = discord.ui.View(timeout=None)
+    for action in reply.actions:
+        view.add_item(ACTION_ITEMS[action.kind](action))
     style = discord.ButtonStyle.primary if reply.primary_buttons else discord.ButtonStyle.secondary
-    for term_id, label in reply.buttons[: limits.BUTTONS_PER_ROW * limits.ROWS_PER_MESSAGE]:
-        view.add_item(TermButton(term_id, label, style))
+    room = limits.BUTTONS_PER_ROW * limits.ROWS_PER_MESSAGE - len(reply.actions)
+    for term_id, label in reply.buttons[:room]:
+        view.add_item(term_button(term_id, label, style))
     return view
+
+
+def term_button(term_id: int, label: str, style: discord.ButtonStyle) -> TermButton:
+    """The button that opens ``term_id``: a shipped term, or (negative) a server's own."""
+    return (ServerTermButton if term_id < 0 else TermButton)(term_id, label, style)
+
+
+def make_files(reply: Reply) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in reply.files]
 
 
 def make_embeds(reply: Reply) -> list[discord.Embed]:
@@ -121,6 +149,8 @@ def message_kwargs(reply: Reply) -> dict[str, Any]:
     view = make_view(reply)
     if view is not None:
         kwargs["view"] = view
+    if reply.files:
+        kwargs["files"] = make_files(reply)
     return kwargs
 
 
@@ -147,6 +177,8 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
             await _retrying(lambda: interaction.followup.send(**kwargs, ephemeral=True), FOLLOWUP_RETRY_S)
         else:
             kwargs.setdefault("view", None)
+            if "files" in kwargs:  # editing a message takes its files as attachments
+                kwargs["attachments"] = kwargs.pop("files")
             await _retrying(lambda: interaction.edit_original_response(**kwargs), FOLLOWUP_RETRY_S)
     else:
         await _retrying(lambda: interaction.followup.send(**kwargs, ephemeral=reply.ephemeral), FOLLOWUP_RETRY_S)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.views import TermButton, respond
+from bot.views import ServerTermButton, TermButton, respond
 
 if TYPE_CHECKING:
     from bot.client import GlossaryBot
@@ -26,10 +26,10 @@ class Define(commands.Cog):
         self.replies = bot.services.replies
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(TermButton)
+        self.bot.add_dynamic_items(TermButton, ServerTermButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TermButton)
+        self.bot.remove_dynamic_items(TermButton, ServerTermButton)
 
     @app_commands.command(name="define", description="Show the definition card of a term")
     @app_commands.describe(
@@ -44,16 +44,17 @@ class Define(commands.Cog):
     async def define_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.label, value=c.value) for c in self.replies.autocomplete(current)]
+        choices = await self.replies.autocomplete(current, interaction.guild_id)
+        return [app_commands.Choice(name=c.label, value=c.value) for c in choices]
 
     @app_commands.command(name="search", description="Search names, aliases and definitions")
     @app_commands.describe(query="Words to look for, e.g. 'images from text' or 'reward'")
     async def search(self, interaction: discord.Interaction, query: Query) -> None:
-        await respond(interaction, self.replies.search(query), ephemeral=True)
+        await respond(interaction, self.replies.search(query, interaction.guild_id), ephemeral=True)
 
     @app_commands.command(name="random", description="Show a random term's card")
     async def random(self, interaction: discord.Interaction) -> None:
-        await respond(interaction, self.replies.random(), ephemeral=False)
+        await respond(interaction, self.replies.random(interaction.guild_id), ephemeral=False)
 
 
 async def setup(bot: GlossaryBot) -> None:

@@ -136,3 +136,23 @@ async def test_throughput_measures_the_bot_process(dataset: synth.Dataset, tmp_p
     result = await measure_throughput({**args, "requests": 60, "seed": 3})
     assert result["interactions"] == 60 and result["exit_code"] == 0
     assert result["bot_cpu_ms_per_interaction"] > 0 and result["per_second"] > 0
+
+
+async def test_server_terms_measure_overlays_beside_the_shipped_index(tmp_path: Path) -> None:
+    from bench.server_terms import measure_server_terms
+
+    result = await measure_server_terms(tmp_path, servers=30, per_server=20, active=10, seed=3, shipped_terms=SIZE)
+    assert result["server_terms"] == 600 and result["overlays"]["active"] == 10
+    assert result["lookup"]["found"] == 1.0  # every query names a server term or a shipped one
+    overlays = result["overlays"]
+    for stats in (result["lookup"], result["autocomplete"], overlays["build"], overlays["read"]):
+        assert stats["n"] > 0 and stats["p50_us"] <= stats["p99_us"] <= stats["max_us"]
+    assert overlays["memory_mb"] > 0 and isinstance(result["full_collections_ms"], list)
+    results = {
+        "meta": {"mode": "quick", "cpus": 2, "python": "3", "sqlite": "3", "seed": 1, "started": "now", "git": "x"},
+        "sizes": {},
+        "server_terms": result,
+    }
+    assert "server terms: memory of 10 overlays" in report.table(results)
+    judged = {row["target"]: row["result"] for row in report.judged_targets(results)}
+    assert judged["server terms: lookup p99 (10,000 servers × 100)"] == report.NOT_MEASURED  # set for 1,000,000

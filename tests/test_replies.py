@@ -104,6 +104,6 @@ async def test_forged_ids_and_lone_surrogates_get_real_answers(replies: Replies)
     reply = await replies.define(lone, guild_id=3)
     assert reply.ephemeral and "\ud800" not in reply.content and reply.content.startswith("No term matches")
     assert (await replies.search(lone)).ephemeral
-    assert isinstance(replies.autocomplete(lone), list)
+    assert isinstance(await replies.autocomplete(lone), list)
     assert await replies.misses.flush() == 1
     assert await replies.misses.top(3) == [("\ufffdquasar vibes\ufffd", 1)]

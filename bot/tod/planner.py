@@ -17,6 +17,13 @@ from bot.tod.schedule import local_date, nonce_for, parse_time, parse_zone, slot
 from bot.tod.store import Close, Cycle, Disable, Due, Post, Reschedule, Schedule, Slot, Writes
 
 NO_HISTORY = Cycle(0, frozenset())
+OwnTerms = dict[int, list[int]]  # a server's own terms (negative ids, sorted) for the servers that have any
+
+
+def rotation_of(guild_id: int, terms: Sequence[int], own: OwnTerms) -> Sequence[int]:
+    """The sorted terms a server's rotation walks: its own (negative ids, so they sort first), then shipped."""
+    extra = own.get(guild_id)
+    return [*extra, *terms] if extra else terms
 
 
 def ts(instant: datetime) -> int:
@@ -154,19 +161,30 @@ class Planner:
         )
 
     @staticmethod
-    def history_needed(waiting: Sequence[Waiting], terms: frozenset[int]) -> list[int]:
-        """Servers whose term must come from the rotation (their planned term, if any, has left the glossary)."""
-        return [w.schedule.guild_id for w in waiting if w.planned is None or w.planned.term_id not in terms]
+    def _still_there(w: Waiting, terms: frozenset[int], own: OwnTerms) -> bool:
+        """Whether the term ``/termofday today`` planned is still in the server's glossary."""
+        planned = w.planned
+        return planned is not None and (planned.term_id in terms or planned.term_id in own.get(w.schedule.guild_id, ()))
 
-    def assign(self, plan: Plan, terms: Sequence[int], cycles: dict[int, Cycle]) -> None:
-        """Give every waiting schedule its term (``terms`` sorted and unique) and its send."""
+    @classmethod
+    def history_needed(
+        cls, waiting: Sequence[Waiting], terms: frozenset[int], own: OwnTerms | None = None
+    ) -> list[int]:
+        """Servers whose term must come from the rotation (their planned term, if any, has left the glossary)."""
+        return [w.schedule.guild_id for w in waiting if not cls._still_there(w, terms, own or {})]
+
+    def assign(self, plan: Plan, terms: Sequence[int], cycles: dict[int, Cycle], own: OwnTerms | None = None) -> None:
+        """Give every waiting schedule its term (``terms`` sorted and unique, plus the server's ``own``) and its
+        send."""
         term_set = frozenset(terms)
+        own = own or {}
         for w in plan.waiting:
             settings = (w.zone, w.post_time)
-            if w.planned is not None and w.planned.term_id in term_set:
+            if w.planned is not None and self._still_there(w, term_set, own):
                 plan.sends.append(self._send(w.schedule, w.planned.term_id, w.day, settings, cycle=w.planned.cycle))
                 continue
-            choice = choose_term(w.schedule.guild_id, w.day, terms, cycles.get(w.schedule.guild_id, NO_HISTORY))
+            rotation = rotation_of(w.schedule.guild_id, terms, own)
+            choice = choose_term(w.schedule.guild_id, w.day, rotation, cycles.get(w.schedule.guild_id, NO_HISTORY))
             if choice is None:
                 plan.writes.reschedule.append(self._after(w.schedule, w.day, settings))
                 plan.skipped += 1

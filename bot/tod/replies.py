@@ -82,7 +82,8 @@ class TodReplies:
         info = await self.tod.today(guild_id)
         card = None
         if info.term_id is not None:
-            card = await self.replies.card(info.term_id, ephemeral=True, heading=heading_for(info.local_date))
+            heading = heading_for(info.local_date)
+            card = await self.replies.card(info.term_id, ephemeral=True, heading=heading, guild_id=guild_id)
         if card is None:
             text = "There is no term of the day here today."
             if info.status is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from bot.database import Database, Transaction
 from bot.shards import Shards
 from bot.tod import store
 from bot.tod.dispatch import Dispatcher, Limits, Tally
-from bot.tod.planner import NO_HISTORY, Plan, Planner, ts
+from bot.tod.planner import NO_HISTORY, OwnTerms, Plan, Planner, rotation_of, ts
 from bot.tod.ports import Clock, Poster
 from bot.tod.rotation import choose_term
 from bot.tod.schedule import (
@@ -120,9 +120,11 @@ class TermOfDay:
         clock: Clock,
         shards: Shards | None = None,
         options: Options | None = None,
+        own_terms: Callable[[Sequence[int]], Awaitable[OwnTerms]] | None = None,
     ) -> None:
         self._db = db
         self._terms = terms
+        self._own_terms = own_terms  # servers' own terms join their rotation (bot.server_terms)
         self._clock = clock
         self._shards = shards or Shards()
         self._options = options or Options()
@@ -226,7 +228,7 @@ class TermOfDay:
             schedule = await store.get_schedule(tx, guild_id)
             if schedule is None:
                 return None
-            terms = sorted(set(self._terms()))
+            terms = rotation_of(guild_id, sorted(set(self._terms())), await self._own([guild_id]))
             cycles = await store.cycles(tx, [guild_id])
             choice = choose_term(guild_id, day, terms, cycles.get(guild_id, NO_HISTORY))
             if choice is not None:
@@ -308,10 +310,14 @@ class TermOfDay:
         plan = planner.triage(dues)
         if plan.waiting:
             terms = sorted(set(self._terms()))
-            history = planner.history_needed(plan.waiting, frozenset(terms)) if terms else []
+            own = await self._own([w.schedule.guild_id for w in plan.waiting])
+            history = planner.history_needed(plan.waiting, frozenset(terms), own) if terms or own else []
             cycles = await store.cycles(tx, history)
-            planner.assign(plan, terms, cycles)
+            planner.assign(plan, terms, cycles, own)
         return plan
+
+    async def _own(self, guild_ids: Sequence[int]) -> OwnTerms:
+        return await self._own_terms(guild_ids) if self._own_terms is not None else {}
 
     async def _write(self, writes: Writes) -> None:
         if writes:

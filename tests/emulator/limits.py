@@ -156,7 +156,9 @@ def _validate_interactive(
     elif ctype == 4:
         _custom_id(tree, path, comp, seen)
         _max_len(tree, (*path, "label"), comp.get("label"), 45)
-        _max_len(tree, (*path, "value"), comp.get("value"), 4000)
+        if not 1 <= comp.get("max_length", 4000) <= 4000:
+            tree.add((*path, "max_length"), "NUMBER_TYPE_MAX", "int value should be less than or equal to 4000.")
+        _max_len(tree, (*path, "value"), comp.get("value"), min(4000, comp.get("max_length") or 4000))
         _max_len(tree, (*path, "placeholder"), comp.get("placeholder"), 100)
 
 

@@ -12,6 +12,7 @@ import copy
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .permissions import (
     ALL_PERMISSIONS,
@@ -22,6 +23,7 @@ from .permissions import (
 from .snowflake import SnowflakeGenerator, iso_timestamp, snowflake_time
 
 Json = dict[str, Any]
+CDN = "https://cdn.discordapp.com"
 
 # docs: Resources > Channel > Channel Types
 GUILD_TEXT = 0
@@ -377,10 +379,11 @@ class Attachment:
     content: bytes
     content_type: str = "application/octet-stream"
     description: str | None = None
+    base: str = CDN  # where its URL points: the emulator itself once it keeps the file (World.keep_attachment)
 
     def payload(self) -> Json:
         """docs: Resources > Message > Attachment Object."""
-        url = f"https://cdn.discordapp.com/attachments/0/{self.id}/{self.filename}"
+        url = f"{self.base}/attachments/0/{self.id}/{quote(self.filename)}"
         return {
             "id": str(self.id),
             "filename": self.filename,
@@ -616,6 +619,14 @@ class World:
         self.messages: dict[int, Message] = {}
         self.commands: dict[int, Command] = {}
         self.application: Application | None = None
+        self.attachments: dict[int, Attachment] = {}
+        self.cdn_base = CDN  # the emulator sets its own address, so files uploaded to it can be downloaded
+
+    def keep_attachment(self, attachment: Attachment) -> Attachment:
+        """Keep an uploaded file so its URL (on the emulator) serves its bytes, as Discord's CDN does."""
+        attachment.base = self.cdn_base
+        self.attachments[attachment.id] = attachment
+        return attachment
 
     # ---- creation -------------------------------------------------------------------------
     def new_id(self) -> int:

@@ -24,6 +24,7 @@ Recorded event kinds (``emu.events`` / ``emu.wait_for``) and their main data key
 - ``nonce_dedupe``, ``crosspost``, ``reaction_add``, ``commands_sync`` (scope, names, commands)
 - ``violation`` (kind, detail, interaction_id, violation)
 - ``client_error`` (logger, message, exception): discord.py ERROR logs captured by ``run_client``
+- ``cdn`` (attachment_id, filename): an uploaded file downloaded from its URL (the emulator serves them)
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class Emulator:
             app.router.add_route(method, PREFIX + path, handler)
         for path in ("/", "/gateway", "/resume"):
             app.router.add_get(path, self.gateway.handle)
+        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._attachment)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
@@ -137,7 +139,17 @@ class Emulator:
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
+        self.world.cdn_base = self.base_url
         return self
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """The CDN: an uploaded file's bytes at its URL (no token needed, as on Discord's CDN)."""
+        attachment_id = request.match_info["attachment_id"]
+        found = self.world.attachments.get(int(attachment_id)) if attachment_id.isdigit() else None
+        if found is None or found.filename != request.match_info["filename"]:
+            raise web.HTTPNotFound()
+        self.events.record("cdn", attachment_id=found.id, filename=found.filename)
+        return web.Response(body=found.content, content_type=found.content_type)
 
     async def close(self) -> None:
         """Close gateway connections and stop the server."""

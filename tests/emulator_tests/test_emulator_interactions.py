@@ -358,3 +358,30 @@ async def test_select_menu_with_deferred_update(emulator: Emulator, default_worl
     assert (await ix.response()).type == 6
     edited = await ix.message()
     assert edited.id == sent.id and edited.content == "picked rag" and edited.components == []
+
+
+async def test_attachment_option_is_downloadable_and_files_come_back(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    ix = emulator.slash(w.guild, w.alice, "upload", {"file": ("terms.yaml", b"- term: x\n")})
+    resolved = next(iter(ix.payload["data"]["resolved"]["attachments"].values()))
+    assert resolved["url"].startswith(emulator.base_url) and resolved["size"] == 10
+    reply = await ix.response()
+    assert reply.content == "terms.yaml: 10 bytes"
+    message = await ix.message()
+    assert [(a.filename, a.content) for a in message.attachments] == [("reversed-terms.yaml", b"\nx :mret -")]
+    assert [e["filename"] for e in emulator.events.select("cdn")] == ["terms.yaml"]
+
+
+async def test_modal_inputs_keep_their_max_length(
+    emulator: Emulator, default_world: DefaultWorld, bot: TinyBot
+) -> None:
+    w = default_world
+    suggest = emulator.slash(w.guild, w.alice, "suggest")
+    modal = await suggest.modal()
+    assert modal["custom_id"] and len(modal["components"]) == 2
+    with pytest.raises(ValueError, match="required"):
+        emulator.submit_modal(suggest, {"suggest:term": "", "suggest:meaning": "x"})
+    with pytest.raises(ValueError, match="longer than its max_length"):
+        emulator.submit_modal(suggest, {"suggest:term": "x" * 4001, "suggest:meaning": "x"})

@@ -157,3 +157,13 @@ async def test_too_many_autocomplete_choices_rejected(
     assert rejected["status"] == 400 and rejected["callback"].error["code"] == 50035
     assert [v.kind for v in emulator.violations] == ["invalid_body"]
     emulator.clear_violations()
+
+
+def test_text_input_value_within_its_max_length() -> None:
+    def modal(**text_input: object) -> dict:
+        box = {"type": 4, "custom_id": "i", "label": "l", "style": 1, **text_input}
+        return {"title": "t", "custom_id": "m", "components": [{"type": 1, "components": [box]}]}
+
+    assert not validate_modal(modal(max_length=10, value="x" * 10))
+    assert validate_modal(modal(max_length=10, value="x" * 11))  # a pre-filled value Discord would refuse
+    assert validate_modal(modal(max_length=4001))

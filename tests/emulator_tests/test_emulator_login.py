@@ -60,6 +60,7 @@ async def test_command_sync_is_stored(emulator: Emulator, default_world: Default
         "big",
         "post",
         "suggest",
+        "upload",
         "Quote",
     }
     define = next(c for c in emulator.world.commands_for(None) if c.name == "define")

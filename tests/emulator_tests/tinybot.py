@@ -2,12 +2,14 @@
 
 It exercises the response styles a glossary bot uses: an embed answer, autocomplete, a
 persistent button view that edits its message, defer + followup, a message context menu, a
-modal, plus deliberately broken commands (double answer, late answer, over-limit embed).
+modal, an attachment option answered with a file, plus deliberately broken commands (double answer, late
+answer, over-limit embed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import discord
@@ -201,6 +203,12 @@ class TinyBot(discord.AutoShardedClient):
         @tree.command(description="Suggest a term through a modal")
         async def suggest(interaction: discord.Interaction) -> None:
             await interaction.response.send_modal(SuggestModal())
+
+        @tree.command(description="Read an uploaded file and answer with it reversed, as a file")
+        async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+            data = await file.read()
+            reversed_file = discord.File(io.BytesIO(data[::-1]), filename=f"reversed-{file.filename}")
+            await interaction.response.send_message(f"{file.filename}: {len(data)} bytes", file=reversed_file)
 
         @tree.context_menu(name="Quote")
         async def quote(interaction: discord.Interaction, message: discord.Message) -> None:

@@ -116,7 +116,9 @@ class Resolver:
     def add_attachment(self, value: Any) -> str:
         """Upload ``(filename, bytes)``; returns the attachment id."""
         filename, content = value
-        attachment = Attachment(id=self.world.new_id(), filename=filename, content=bytes(content))
+        attachment = self.world.keep_attachment(
+            Attachment(id=self.world.new_id(), filename=filename, content=bytes(content))
+        )
         self.data.setdefault("attachments", {})[str(attachment.id)] = attachment.payload()
         return str(attachment.id)
 

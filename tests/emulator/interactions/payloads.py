@@ -165,6 +165,8 @@ def _submitted_input(comp: Json, values: dict[str, Any]) -> Json | None:
     if comp["type"] == 4:
         if comp.get("required", True) and not value:
             raise ValueError(f"modal input {custom_id!r} is required")
+        if len(value) > comp.get("max_length", 4000):  # Discord's client refuses to submit longer text
+            raise ValueError(f"modal input {custom_id!r} is longer than its max_length {comp.get('max_length')}")
         out["value"] = value
     else:
         out["values"] = list(value) if isinstance(value, list | tuple) else [value]

@@ -115,6 +115,7 @@ class RestMiddleware:
         canonical = resource.canonical if resource is not None else request.path
         route = canonical[len(PREFIX) :] if canonical.startswith(PREFIX) else path
         body, files = await read_body(request, self.emu.world.new_id)
+        files = [self.emu.world.keep_attachment(file) for file in files]
         info = RequestInfo(
             method=request.method,
             path=path,
