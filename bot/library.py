@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.database import Database, DatabaseUnavailable
+from bot.explain import TermFinder
 from bot.gcpause import gc_paused
 from bot.loader import default_name_for, parse
 from bot.matching import TermIndex
@@ -33,13 +34,15 @@ GRACE = timedelta(minutes=10)  # how long a replaced generation stays for reques
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One published glossary as this process serves it: its index and the generation its cards come from."""
+    """One published glossary as this process serves it: its index, the finder of its terms in any text (built
+    from the same rows, so a reload swaps both at once) and the generation its cards come from."""
 
     name: str
     content_hash: str
     generation: int
     index: TermIndex
     aliases: int
+    finder: TermFinder
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,9 @@ class LoadReport:
 def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
     with gc_paused():
         index = TermIndex(rows)
+        finder = TermFinder(rows)
     aliases = sum(len(row.aliases) for row in rows)
-    return Snapshot(published.name, published.content_hash, published.generation, index, aliases)
+    return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder)
 
 
 def _from_memory(snapshot: Snapshot, term_id: int) -> Card:

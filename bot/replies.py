@@ -21,6 +21,8 @@ from bot.text import clean, first_sentence, quote, shorten
 
 MAX_SUGGESTIONS = 5
 MAX_RESULTS = 10
+MAX_EXPLAINED = 10  # terms listed by "Explain terms"; the rest are counted
+MAX_EXPLAIN_TEXT = 10_000  # text read by "Explain terms": a long message and its embed; the rest is not read
 MAX_QUERY = 200  # longer input is cut before matching: no term name is this long
 MAX_TERM_ID = 2**63 - 1  # ids are SQLite integers; a larger one in a forged button cannot exist
 MAX_PROBLEMS_SHOWN = 15
@@ -96,15 +98,17 @@ class Replies:
             primary_buttons=True,
         )
 
+    async def _line(self, term_id: int, snapshot: Snapshot, *, category: bool) -> str:
+        """One term in a list: its name in bold (with its category if asked) and the first sentence of its card."""
+        card = await self.library.card(term_id, snapshot)
+        first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
+        name = f"**{shorten(snapshot.index.names[term_id], limits.TERM_NAME)}**"
+        kind = snapshot.index.categories.get(term_id) if category else None
+        return name + (f" ({kind})" if kind else "") + (f" · {first}" if first else "")
+
     async def _choose(self, text: str, term_ids: tuple[int, ...], snapshot: Snapshot) -> Reply:
         """Several terms answer to ``text``: each with its category and first sentence, and a button each."""
-        lines = []
-        for term_id in term_ids[:MAX_SUGGESTIONS]:
-            card = await self.library.card(term_id, snapshot)
-            category = snapshot.index.categories.get(term_id)
-            first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
-            name = shorten(snapshot.index.names[term_id], limits.TERM_NAME)
-            lines.append(f"**{name}**" + (f" ({category})" if category else "") + (f" · {first}" if first else ""))
+        lines = [await self._line(term_id, snapshot, category=True) for term_id in term_ids[:MAX_SUGGESTIONS]]
         text = f"{quote(text)} can mean:\n" + "\n".join(lines)
         return Reply(
             shorten(text, limits.MESSAGE_CONTENT),
@@ -112,6 +116,28 @@ class Replies:
             ephemeral=True,
             primary_buttons=True,
         )
+
+    async def explain(self, text: str) -> Reply:
+        """The answer to "Explain terms" and /explain, private: the glossary terms ``text`` names, in the order
+        they appear, each with the first sentence of its card and a button that opens the card."""
+        text = clean(text)[:MAX_EXPLAIN_TEXT]
+        if not text.strip():
+            return notice("There is no text to explain there. To look a term up, use `/define`.")
+        snapshot = self.library.current
+        found = snapshot.finder.find(text)
+        if not found:
+            return notice("No glossary terms found in that text. To look a term up, use `/define`.")
+        shown = list(found[:MAX_EXPLAINED])
+        lines = [await self._line(term_id, snapshot, category=False) for term_id in shown]
+        if len(found) > len(shown):
+            lines.append(f"*…and {len(found) - len(shown)} more.*")
+        embed = {
+            "type": "rich",
+            "title": f"{len(found)} glossary term{'s' if len(found) > 1 else ''} found",
+            "description": shorten("\n".join(lines), limits.EMBED_DESCRIPTION),
+            "footer": {"text": shorten(f"{snapshot.name} · a button opens the full card", limits.EMBED_FOOTER)},
+        }
+        return Reply(embed=embed, buttons=self._buttons(snapshot, shown), ephemeral=True)
 
     def autocomplete(self, text: str) -> list[Choice]:
         """Up to 25 choices for what has been typed so far."""

@@ -1,0 +1,356 @@
+"""Finding the glossary terms in a piece of text ("Explain terms"), with one Aho-Corasick automaton per glossary.
+
+Built with the :class:`~bot.matching.TermIndex` from the same rows and published with it in one
+``Snapshot``, so a reload swaps both at once. The rules, as a reader expects them:
+
+- **What is looked for**: every name, alias and derived name (``Long Short-Term Memory (LSTM)`` → ``LSTM``) of
+  every term, compared as ``/define`` compares them: any case, spacing, hyphenation or punctuation between the
+  words (``gen-ai``, ``Gen AI`` and ``GenAI`` are one), and the simple English plurals ``/define`` accepts
+  (``LLMs``, ``queries``, ``boxes``). A name or alias of a single character is not looked for.
+- **Whole words only**: a match starts and ends where words do ("RAG" is not found in "storage", nor "GAN" in
+  "organ"). The words of one term may be separated by spaces, hyphens, ``/ ' @ & _ * ~`` or a dot inside a
+  word (``llama.cpp``), never by a line break or other punctuation (a full stop, a comma, a bracket…): "the
+  base. Model sizes" does not name "Base Model".
+- **Acronyms that are everyday words**: a name or alias written as one word with two or more capitals
+  (``RAG``, ``CLIP``, ``MoE``, ``ReAct``, ``FLOPs``) whose lower-case form is a common word (the list in
+  :mod:`bot.common_words`) is found only where the text writes it exactly so or all in capitals, optionally
+  with a plural ``s``/``es``: ``RAG``, ``RAGs``, ``MoE``, ``MOE`` are found; ``rag``, ``Rag``, ``moe`` are
+  not. Every other name and alias is found in any case (``llm``, ``Transformer``, ``lora``).
+- **Longest match first**: reading left to right, the longest name that starts at a word wins and the words it
+  covers are not read again ("Large Language Model" beats "Language Model"; "KV cache" beats "cache").
+- **Each term once**, in the order it first appears. A name several terms share gives each of them, as
+  ``/define`` offers each of them.
+- **Not read**: code blocks (```` ``` ```` fences and ``inline code``), links (``http(s)://``, ``www.``),
+  mentions of people, roles, channels, commands, custom emoji and timestamps, ``@everyone``/``@here``.
+  Zero-width characters (and soft hyphens) are removed first, so ``RA\\u200bG`` reads as ``RAG``.
+
+Cost: a few regular-expression passes and one automaton pass over the text, all in C, then Python work per
+match that starts and ends at word boundaries (``make bench``: a 4,000-character message against 100,000
+terms).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, compress, count
+from typing import Any
+
+import ahocorasick
+
+from bot.common_words import COMMON_WORDS
+from bot.matching import ALIAS, DERIVED, NAME, derived_names
+from bot.model import IndexRow
+
+MIN_KEY = 2  # one-letter names ("C", "R") would be found in every "a" and "I"
+SHORT_KEY = 4  # one-word keys this short are looked up word by word, not by the automaton (see TermFinder)
+_LENGTH_BITS = 8  # an automaton value is group << 9 | several-words flag << 8 | key length
+_MAX_KEY = (1 << _LENGTH_BITS) - 1
+_SEVERAL = 1 << _LENGTH_BITS
+BREAK = "\x00"  # a word of its own between words of different terms; never part of a key
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_CODE = re.compile(r"```.*?```|``.+?``|`[^`]+`", re.S)
+_URL = re.compile(r"<?(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
+_MENTION = re.compile(  # people, roles, channels, commands, custom emoji, timestamps, server guide links
+    r"<(?:@[!&]?\d+|#\d+|/[^<>\n]+:\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|id:\w+)>|@(?:everyone|here)\b"
+)
+_SENTENCE_END = re.compile(r"\.(?=\s|$)")
+_LOOSE_SYMBOLS = re.compile(r"(?<![^\W_])[#+]+")  # "#"/"+" that end no word ("#rag", "+1") join nothing
+_JOINERS = "-/'@&_*~.’\u2010\u2011"  # may join the words of one name: "gen-ai", "I/O", "llama.cpp", "**RAG**"
+_ASCII_BREAKS = "".join(chr(c) for c in range(128) if not chr(c).isalnum() and chr(c) not in _JOINERS + " \t#+")
+# One character for one (str.translate's fast path): breaks become "\n", then one BREAK word each.
+_SPLIT_WORDS = str.maketrans({**dict.fromkeys(map(ord, _ASCII_BREAKS), "\n"), **dict.fromkeys(map(ord, _JOINERS), " ")})
+_SPLIT_SPACES = str.maketrans(
+    {**dict.fromkeys(map(ord, _ASCII_BREAKS), "\n"), **dict.fromkeys(map(ord, _JOINERS), None)}
+)
+# In non-ASCII text, any other character that is not a letter, digit, accent, space or joiner is a break.
+_OTHER_BREAKS = re.compile(f"[\u2028\u2029\x85]|[^\\w\\s#+\u0300-\u036f{re.escape(_JOINERS)}]")
+_KEEP = frozenset("#+")
+
+
+def _fold(word: str) -> str:
+    """A word as keys are compared: lower case, accents folded (as ``bot.normalize`` does)."""
+    if word.isascii():
+        return word.lower()
+    folded = unicodedata.normalize("NFKD", word).casefold()
+    return "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
+
+
+def _prepared(text: str) -> str:
+    """``text`` without what is never read, and with a line break wherever words of different terms cannot meet."""
+    text = text.translate(_ZERO_WIDTH)
+    if "`" in text:
+        text = _CODE.sub("\n", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub("\n", text)
+    if "<" in text or "@" in text:
+        text = _MENTION.sub("\n", text)
+    text = _SENTENCE_END.sub("\n", text)
+    if "#" in text or "+" in text:
+        text = _LOOSE_SYMBOLS.sub(" ", text)
+    if not text.isascii():
+        text = _OTHER_BREAKS.sub("\n", unicodedata.normalize("NFC", text))
+    return text
+
+
+def _split(prepared: str, table: dict[int, Any]) -> list[str]:
+    return prepared.translate(table).replace("\n", f" {BREAK} ").split()
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as the matcher reads them, as written, with ``BREAK`` between unrelated ones."""
+    return _split(_prepared(text), _SPLIT_WORDS)
+
+
+def plurals(key: str) -> tuple[str, ...]:
+    """The plural spellings of ``key`` that ``bot.normalize.singulars`` maps back to it."""
+    if not key[-1].isalpha():
+        return ()
+    if key.endswith("y") and len(key) > 2 and key[-2] not in "aeiou":
+        return (key[:-1] + "ies",)
+    if key.endswith(("s", "x", "z", "ch", "sh")):
+        return (key + "es",)
+    return (key + "s",)
+
+
+def _case_forms(parts: Sequence[str]) -> frozenset[str] | None:
+    """The spellings an everyday-word acronym must be written in (as written, or all capitals); None for any."""
+    compact = "".join(parts)
+    if len(parts) != 1 or sum(ch.isupper() for ch in compact) < 2 or compact.lower() not in COMMON_WORDS:
+        return None
+    return frozenset((compact, compact.upper()))
+
+
+_PLURAL_ENDINGS = ("s", "es", "S", "ES")
+
+
+def _spellings(forms: frozenset[str]) -> set[str]:
+    """Every way a case-sensitive key may be written: its forms, alone or with a plural ending."""
+    return {form + ending for form in forms for ending in ("", *_PLURAL_ENDINGS)}
+
+
+def _spelled(written: str, forms: frozenset[str]) -> bool:
+    """Whether ``written`` is one of ``forms``, or one of them with a plural ending."""
+    return written in forms or any(written.endswith(e) and written[: -len(e)] in forms for e in _PLURAL_ENDINGS)
+
+
+Group = tuple[tuple[int, frozenset[str] | None], ...]  # the terms a key names: (term id, spellings or None)
+
+
+@dataclass(slots=True)
+class _Owners:
+    """The terms one key names, while building: only the best kind (name, then alias, then derived) stays."""
+
+    kind: int
+    terms: dict[int, frozenset[str] | None]
+    several: bool = False  # some spelling of it has several words: it may be split by spaces in a text
+
+    def add(self, term_id: int, kind: int, forms: frozenset[str] | None) -> None:
+        if kind > self.kind:
+            return
+        if kind < self.kind:
+            self.kind, self.terms = kind, {}
+        if term_id in self.terms:
+            known = self.terms[term_id]
+            # Written freely anywhere, the term is found in any case; else each spelling counts.
+            forms = None if known is None or forms is None else known | forms
+        self.terms[term_id] = forms
+
+
+def _sources(row: IndexRow) -> Iterator[tuple[str, int]]:
+    yield row.name, NAME
+    for alias in row.aliases:
+        yield alias, ALIAS
+    for derived in derived_names(row.name):
+        yield derived, DERIVED
+
+
+def _name_words(text: str) -> list[str]:
+    """The words of a name or alias (as :func:`words` reads them, without breaks)."""
+    if text.isascii() and text.replace(" ", "").replace("-", "").isalnum():  # nearly every name: a shortcut
+        return text.replace("-", " ").split()
+    return [part for part in words(text) if part != BREAK]
+
+
+def _keys(rows: Iterable[IndexRow]) -> dict[str, _Owners]:
+    owners: dict[str, _Owners] = {}
+    for row in rows:
+        for text, kind in _sources(row):
+            parts = _name_words(text)
+            key = "".join(map(_fold, parts))
+            if not MIN_KEY <= len(key) <= _MAX_KEY - 2:  # room for a plural ending
+                continue
+            found = owners.get(key)
+            if found is None:
+                owners[key] = found = _Owners(kind, {})
+            found.add(row.term_id, kind, _case_forms(parts))
+            found.several = found.several or len(parts) > 1
+    return owners
+
+
+def _positions(pieces: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Where each of ``pieces`` starts and ends once they are joined."""
+    ends = list(accumulate(map(len, pieces)))
+    return [0, *ends[:-1]], ends
+
+
+def _folded(pieces: list[str], ascii_only: bool) -> tuple[list[str], list[str]]:
+    """``pieces`` as written and folded; a piece that folds to nothing (accents alone) is dropped from both."""
+    if ascii_only:
+        return pieces, [piece.lower() for piece in pieces]
+    kept = [(piece, folded) for piece, folded in zip(pieces, map(_fold, pieces), strict=True) if folded]
+    return [piece for piece, _ in kept], [folded for _, folded in kept]
+
+
+class _Text:
+    """One text as it is matched: its words folded and joined into one stream, and where its words and its
+    chunks (what spaces separate: "gen-ai" and "I/O" are one chunk of two words) start and end in it."""
+
+    def __init__(self, text: str) -> None:
+        prepared = _prepared(text)
+        ascii_only = prepared.isascii()
+        self.parts, self.words = _folded(_split(prepared, _SPLIT_WORDS), ascii_only)
+        self.written_chunks, self.chunks = _folded(_split(prepared, _SPLIT_SPACES), ascii_only)
+        self.stream = "".join(self.words)
+        self.word_starts, self.word_ends = _positions(self.words)
+        self.chunk_starts, self.chunk_ends = _positions(self.chunks)
+        self.starts = dict(zip(self.word_starts, count()))
+        self.ends = dict(zip(self.word_ends, count()))
+
+    def one_chunk(self, begin: int, stop: int) -> bool:
+        """Whether ``begin:stop`` has no space inside (it lies in one chunk)."""
+        return self.chunk_ends[bisect_right(self.chunk_ends, begin)] >= stop
+
+    def written(self, begin: int, stop: int) -> str:
+        """The words of a match as the text writes them (joined without what separated them)."""
+        return "".join(self.parts[self.starts[begin] : self.ends[stop] + 1])
+
+    def pieces(self) -> Iterator[tuple[list[str], list[str], list[int], list[int]]]:
+        """(as written, folded, starts, ends) of the words, then of the chunks."""
+        yield self.parts, self.words, self.word_starts, self.word_ends
+        yield self.written_chunks, self.chunks, self.chunk_starts, self.chunk_ends
+
+
+Candidate = tuple[int, int, int]  # (start, -length, group): sorted, reading order and longest first
+
+
+class _Builder:
+    """Collects groups (deduplicated) and where each spelling goes: the two short-key dicts or the automaton."""
+
+    def __init__(self) -> None:
+        self.groups: dict[Group, int] = {}
+        self.short: dict[str, int] = {}  # a short one-word key or its plural, folded -> group
+        self.cased: dict[str, int] = {}  # a case-sensitive short key as it must be written -> group
+        self.long: dict[str, int] = {}  # every other key or plural -> group << 1 | several words
+
+    def group(self, members: Iterable[tuple[int, frozenset[str] | None]]) -> int:
+        return self.groups.setdefault(tuple(members), len(self.groups))
+
+    def add(self, key: str, found: _Owners, spellings: Sequence[str]) -> None:
+        if found.several or len(key) > SHORT_KEY:
+            group = self.group(found.terms.items())
+            for spelling in spellings:
+                self.long.setdefault(spelling, group << 1 | found.several)
+            return
+        free = [term_id for term_id, forms in found.terms.items() if forms is None]
+        if free:
+            group = self.group((term_id, None) for term_id in free)
+            for spelling in spellings:
+                self.short.setdefault(spelling, group)
+        by_spelling: dict[str, list[int]] = {}
+        for term_id, forms in found.terms.items():
+            for spelling in _spellings(forms) if forms else ():
+                by_spelling.setdefault(spelling, []).append(term_id)
+        for spelling, term_ids in by_spelling.items():
+            self.cased.setdefault(spelling, self.group((term_id, None) for term_id in term_ids))
+
+
+class TermFinder:
+    """Every term named in a text, per the rules in the module docstring; built once per glossary load.
+
+    Keys of one word and at most ``SHORT_KEY`` characters (acronyms: "RAG", "LLM", "GPUs") are looked up in
+    dicts, once per word and once per chunk of the text, at C speed; every other key is found by the automaton
+    over the whole text. Short keys would be most of what an automaton finds *inside* words ("rag" in
+    "storage"), each a Python step to reject.
+    """
+
+    def __init__(self, rows: Iterable[IndexRow]) -> None:
+        owners = _keys(rows)
+        built = _Builder()
+        for key, found in owners.items():
+            built.add(key, found, [key, *(p for p in plurals(key) if p not in owners)])
+        self.groups: list[Group] = list(built.groups)
+        self._short, self._cased = built.short, built.cased
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for spelling, value in built.long.items():
+            self._automaton.add_word(spelling, value << _LENGTH_BITS | len(spelling))
+        if built.long:
+            self._automaton.make_automaton()
+        self.keys = len(owners)
+        self.spellings = len(built.short) + len(built.cased) + len(built.long)
+
+    def _short_hits(self, text: _Text) -> Iterator[Candidate]:
+        short, cased = self._short, self._cased
+        for written, folded, starts, ends in text.pieces():
+            for table, pieces in ((short, folded), (cased, written)):
+                for i in compress(count(), map(table.__contains__, pieces)):
+                    yield starts[i], starts[i] - ends[i], table[pieces[i]]
+
+    def _automaton_hits(self, text: _Text) -> Iterator[Candidate]:
+        if not len(self._automaton):
+            return
+        starts, ends = text.starts, text.ends
+        for last, value in self._automaton.iter(text.stream):
+            stop = last + 1
+            if stop in ends:
+                begin = stop - (value & _MAX_KEY)
+                if begin in starts and (value & _SEVERAL or text.one_chunk(begin, stop)):
+                    yield begin, begin - stop, value >> (_LENGTH_BITS + 1)
+
+    def _named(self, text: _Text, begin: int, stop: int, group: int) -> list[int]:
+        """The terms of ``group`` that the words at ``begin:stop`` name, spelling rules applied."""
+        return [
+            term_id
+            for term_id, forms in self.groups[group]
+            if forms is None or _spelled(text.written(begin, stop), forms)
+        ]
+
+    def find(self, text: str) -> tuple[int, ...]:
+        """The ids of the terms ``text`` names, each once, in the order they first appear."""
+        read = _Text(text)
+        found: dict[int, None] = {}
+        covered = 0  # stream position up to which words belong to a match already taken
+        for begin, negative_length, group in sorted((*self._short_hits(read), *self._automaton_hits(read))):
+            stop = begin - negative_length
+            if begin < covered:
+                continue
+            named = self._named(read, begin, stop, group)
+            if named:
+                covered = stop
+                found.update(dict.fromkeys(named))
+        return tuple(found)
+
+    def stats(self) -> dict[str, Any]:
+        """Sizes for the benchmark: keys, spellings (keys, plurals, case-exact forms), short ones, the automaton."""
+        return {
+            "keys": self.keys,
+            "spellings": self.spellings,
+            "short": len(self._short) + len(self._cased),
+            "automaton": self._automaton.get_stats() if len(self._automaton) else {},
+        }
+
+
+def message_text(content: str, embeds: Iterable[dict[str, Any]]) -> str:
+    """The text of a Discord message as a reader sees it: its content, then each embed's title, description,
+    fields (name and value) and footer, one per line (a line break never joins two terms)."""
+    pieces = [content]
+    for embed in embeds:
+        pieces += [embed.get("title") or "", embed.get("description") or ""]
+        for field in embed.get("fields") or ():
+            pieces += [field.get("name") or "", field.get("value") or ""]
+        pieces.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(piece for piece in pieces if isinstance(piece, str) and piece.strip())
