@@ -44,6 +44,7 @@ import ahocorasick
 from bot.common_words import COMMON_WORDS
 from bot.matching import ALIAS, DERIVED, NAME, derived_names
 from bot.model import IndexRow
+from bot.normalize import singulars
 
 MIN_KEY = 2  # one-letter names ("C", "R") would be found in every "a" and "I"
 SHORT_KEY = 4  # one-word keys this short are looked up word by word, not by the automaton (see TermFinder)
@@ -120,7 +121,10 @@ def plurals(key: str) -> tuple[str, ...]:
 def _case_forms(parts: Sequence[str]) -> frozenset[str] | None:
     """The spellings an everyday-word acronym must be written in (as written, or all capitals); None for any."""
     compact = "".join(parts)
-    if len(parts) != 1 or sum(ch.isupper() for ch in compact) < 2 or compact.lower() not in COMMON_WORDS:
+    if len(parts) != 1 or sum(ch.isupper() for ch in compact) < 2:
+        return None
+    lower = compact.lower()
+    if lower not in COMMON_WORDS and COMMON_WORDS.isdisjoint(singulars(lower)):  # FLOPs: "flops" is "flop"s
         return None
     return frozenset((compact, compact.upper()))
 

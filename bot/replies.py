@@ -28,6 +28,7 @@ MAX_TERM_ID = 2**63 - 1  # ids are SQLite integers; a larger one in a forged but
 MAX_PROBLEMS_SHOWN = 15
 PROBLEM_CHARS = 180  # one problem per line in a reload's answer (15 of them fit in 2000 characters)
 FIRST_LINE = 120
+EXPLAIN_LINE = 200  # the first sentence of each term "Explain terms" lists: 10 such lines fit an embed twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +99,10 @@ class Replies:
             primary_buttons=True,
         )
 
-    async def _line(self, term_id: int, snapshot: Snapshot, *, category: bool) -> str:
+    async def _line(self, term_id: int, snapshot: Snapshot, *, category: bool, limit: int = FIRST_LINE) -> str:
         """One term in a list: its name in bold (with its category if asked) and the first sentence of its card."""
         card = await self.library.card(term_id, snapshot)
-        first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
+        first = first_sentence(card.entry.definition, limit) if card and card.entry.definition else ""
         name = f"**{shorten(snapshot.index.names[term_id], limits.TERM_NAME)}**"
         kind = snapshot.index.categories.get(term_id) if category else None
         return name + (f" ({kind})" if kind else "") + (f" · {first}" if first else "")
@@ -128,7 +129,7 @@ class Replies:
         if not found:
             return notice("No glossary terms found in that text. To look a term up, use `/define`.")
         shown = list(found[:MAX_EXPLAINED])
-        lines = [await self._line(term_id, snapshot, category=False) for term_id in shown]
+        lines = [await self._line(term_id, snapshot, category=False, limit=EXPLAIN_LINE) for term_id in shown]
         if len(found) > len(shown):
             lines.append(f"*…and {len(found) - len(shown)} more.*")
         embed = {
