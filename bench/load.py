@@ -11,7 +11,8 @@ functions ``bot.library`` calls, so a slow load says *which* phase is slow witho
 - ``parse + validate``: ``bot.library.parse`` (cold only);
 - ``write database``: ``Library._write``, the new generation written in chunks and published (cold only);
 - ``read database``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
-- ``build index``: ``bot.library._snapshot``, the ``TermIndex`` over those rows (both).
+- ``build index``: ``bot.library._snapshot``, the ``TermIndex`` and the explain ``TermFinder`` over those rows
+  (both).
 
 The cold load builds the index inside ``Library._write``: each phase is timed *exclusive* of the phases
 nested in it, so the phases never count the same second twice.

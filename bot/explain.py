@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
@@ -47,15 +46,14 @@ from bot.model import IndexRow
 from bot.normalize import singulars
 
 MIN_KEY = 2  # one-letter names ("C", "R") would be found in every "a" and "I"
-SHORT_KEY = 4  # one-word keys this short are looked up word by word, not by the automaton (see TermFinder)
-_LENGTH_BITS = 8  # an automaton value is group << 9 | several-words flag << 8 | key length
+_LENGTH_BITS = 8  # an automaton value is group << 8 | key length
 _MAX_KEY = (1 << _LENGTH_BITS) - 1
-_SEVERAL = 1 << _LENGTH_BITS
 BREAK = "\x00"  # a word of its own between words of different terms; never part of a key
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _CODE = re.compile(r"```.*?```|``.+?``|`[^`]+`", re.S)
-_URL = re.compile(r"<?(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
+_LINK = re.compile(r"://|www\.", re.I)  # literal, so the search runs at C speed; the link is found around it
+_SPACE = re.compile(r"\s")
 _MENTION = re.compile(  # people, roles, channels, commands, custom emoji, timestamps, server guide links
     r"<(?:@[!&]?\d+|#\d+|/[^<>\n]+:\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|id:\w+)>|@(?:everyone|here)\b"
 )
@@ -81,13 +79,30 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
 
 
+def _without_links(text: str) -> str:
+    """``text`` with each link (``scheme://…`` or ``www.…`` up to the next space) replaced by a line break."""
+    pieces: list[str] = []
+    last = 0
+    for found in _LINK.finditer(text):
+        begin = found.start()
+        if begin < last:
+            continue  # inside a link already cut
+        while begin > last and (text[begin - 1].isalnum() or text[begin - 1] in "+.-"):
+            begin -= 1  # back over the scheme ("https"), not over "[text](" before it
+        space = _SPACE.search(text, found.end())
+        pieces += (text[last:begin], "\n")
+        last = space.start() if space else len(text)
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def _prepared(text: str) -> str:
     """``text`` without what is never read, and with a line break wherever words of different terms cannot meet."""
     text = text.translate(_ZERO_WIDTH)
     if "`" in text:
         text = _CODE.sub("\n", text)
     if "://" in text or "www." in text.lower():
-        text = _URL.sub("\n", text)
+        text = _without_links(text)
     if "<" in text or "@" in text:
         text = _MENTION.sub("\n", text)
     text = _SENTENCE_END.sub("\n", text)
@@ -130,11 +145,6 @@ def _case_forms(parts: Sequence[str]) -> frozenset[str] | None:
 
 
 _PLURAL_ENDINGS = ("s", "es", "S", "ES")
-
-
-def _spellings(forms: frozenset[str]) -> set[str]:
-    """Every way a case-sensitive key may be written: its forms, alone or with a plural ending."""
-    return {form + ending for form in forms for ending in ("", *_PLURAL_ENDINGS)}
 
 
 def _spelled(written: str, forms: frozenset[str]) -> bool:
@@ -202,107 +212,79 @@ def _positions(pieces: Sequence[str]) -> tuple[list[int], list[int]]:
     return [0, *ends[:-1]], ends
 
 
-def _folded(pieces: list[str], ascii_only: bool) -> tuple[list[str], list[str]]:
-    """``pieces`` as written and folded; a piece that folds to nothing (accents alone) is dropped from both."""
-    if ascii_only:
-        return pieces, [piece.lower() for piece in pieces]
+def _folded(text: str, table: dict[int, Any]) -> tuple[list[str], list[str]]:
+    """The pieces of ``text`` (split by ``table``) as written and folded; a piece that folds to nothing (accents
+    alone) is dropped from both."""
+    pieces = _split(text, table)
+    if text.isascii():
+        return pieces, _split(text.lower(), table)  # lower() keeps every ASCII character where it was
     kept = [(piece, folded) for piece, folded in zip(pieces, map(_fold, pieces), strict=True) if folded]
     return [piece for piece, _ in kept], [folded for _, folded in kept]
 
 
 class _Text:
-    """One text as it is matched: its words folded and joined into one stream, and where its words and its
-    chunks (what spaces separate: "gen-ai" and "I/O" are one chunk of two words) start and end in it."""
+    """One text as it is matched: its words, folded and joined into one stream with where each starts and ends,
+    and its chunks (what spaces separate: "gen-ai" and "I/O" are one chunk of two words)."""
 
     def __init__(self, text: str) -> None:
         prepared = _prepared(text)
-        ascii_only = prepared.isascii()
-        self.parts, self.words = _folded(_split(prepared, _SPLIT_WORDS), ascii_only)
-        self.written_chunks, self.chunks = _folded(_split(prepared, _SPLIT_SPACES), ascii_only)
+        self.parts, self.words = _folded(prepared, _SPLIT_WORDS)
+        _, self.chunks = _folded(prepared, _SPLIT_SPACES)
         self.stream = "".join(self.words)
         self.word_starts, self.word_ends = _positions(self.words)
         self.chunk_starts, self.chunk_ends = _positions(self.chunks)
         self.starts = dict(zip(self.word_starts, count()))
         self.ends = dict(zip(self.word_ends, count()))
 
-    def one_chunk(self, begin: int, stop: int) -> bool:
-        """Whether ``begin:stop`` has no space inside (it lies in one chunk)."""
-        return self.chunk_ends[bisect_right(self.chunk_ends, begin)] >= stop
-
     def written(self, begin: int, stop: int) -> str:
         """The words of a match as the text writes them (joined without what separated them)."""
         return "".join(self.parts[self.starts[begin] : self.ends[stop] + 1])
-
-    def pieces(self) -> Iterator[tuple[list[str], list[str], list[int], list[int]]]:
-        """(as written, folded, starts, ends) of the words, then of the chunks."""
-        yield self.parts, self.words, self.word_starts, self.word_ends
-        yield self.written_chunks, self.chunks, self.chunk_starts, self.chunk_ends
 
 
 Candidate = tuple[int, int, int]  # (start, -length, group): sorted, reading order and longest first
 
 
-class _Builder:
-    """Collects groups (deduplicated) and where each spelling goes: the two short-key dicts or the automaton."""
-
-    def __init__(self) -> None:
-        self.groups: dict[Group, int] = {}
-        self.short: dict[str, int] = {}  # a short one-word key or its plural, folded -> group
-        self.cased: dict[str, int] = {}  # a case-sensitive short key as it must be written -> group
-        self.long: dict[str, int] = {}  # every other key or plural -> group << 1 | several words
-
-    def group(self, members: Iterable[tuple[int, frozenset[str] | None]]) -> int:
-        return self.groups.setdefault(tuple(members), len(self.groups))
-
-    def add(self, key: str, found: _Owners, spellings: Sequence[str]) -> None:
-        if found.several or len(key) > SHORT_KEY:
-            group = self.group(found.terms.items())
-            for spelling in spellings:
-                self.long.setdefault(spelling, group << 1 | found.several)
-            return
-        free = [term_id for term_id, forms in found.terms.items() if forms is None]
-        if free:
-            group = self.group((term_id, None) for term_id in free)
-            for spelling in spellings:
-                self.short.setdefault(spelling, group)
-        by_spelling: dict[str, list[int]] = {}
-        for term_id, forms in found.terms.items():
-            for spelling in _spellings(forms) if forms else ():
-                by_spelling.setdefault(spelling, []).append(term_id)
-        for spelling, term_ids in by_spelling.items():
-            self.cased.setdefault(spelling, self.group((term_id, None) for term_id in term_ids))
-
-
 class TermFinder:
     """Every term named in a text, per the rules in the module docstring; built once per glossary load.
 
-    Keys of one word and at most ``SHORT_KEY`` characters (acronyms: "RAG", "LLM", "GPUs") are looked up in
-    dicts, once per word and once per chunk of the text, at C speed; every other key is found by the automaton
-    over the whole text. Short keys would be most of what an automaton finds *inside* words ("rag" in
-    "storage"), each a Python step to reject.
+    A key written as one word ("RAG", "Backpropagation", "GenAI") is looked up in a dict once per word and once
+    per chunk of the text, at C speed; keys of several words ("Large Language Model") are found by the
+    automaton, which reads across the spaces between words. One-word keys are most of what an automaton would
+    find *inside* words ("rag" in "storage"), each a Python step to reject.
     """
 
     def __init__(self, rows: Iterable[IndexRow]) -> None:
         owners = _keys(rows)
-        built = _Builder()
+        self.groups: list[Group] = []
+        self._one_word: dict[str, int] = {}  # a one-word key or its plural -> group
+        several: dict[str, int] = {}  # a key of several words or its plural -> group
         for key, found in owners.items():
-            built.add(key, found, [key, *(p for p in plurals(key) if p not in owners)])
-        self.groups: list[Group] = list(built.groups)
-        self._short, self._cased = built.short, built.cased
+            self.groups.append(tuple(found.terms.items()))
+            spellings = several if found.several else self._one_word
+            for spelling in (key, *(p for p in plurals(key) if p not in owners)):
+                spellings.setdefault(spelling, len(self.groups) - 1)  # two keys with one plural: the first's
+        # The terms of each group that any spelling names (None when some need their spelling checked).
+        self._free = [None if any(forms for _, forms in g) else tuple(t for t, _ in g) for g in self.groups]
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for spelling, value in built.long.items():
-            self._automaton.add_word(spelling, value << _LENGTH_BITS | len(spelling))
-        if built.long:
+        for spelling, group in several.items():
+            self._automaton.add_word(spelling, group << _LENGTH_BITS | len(spelling))
+        if several:
             self._automaton.make_automaton()
         self.keys = len(owners)
-        self.spellings = len(built.short) + len(built.cased) + len(built.long)
+        self.spellings = len(self._one_word) + len(several)
 
-    def _short_hits(self, text: _Text) -> Iterator[Candidate]:
-        short, cased = self._short, self._cased
-        for written, folded, starts, ends in text.pieces():
-            for table, pieces in ((short, folded), (cased, written)):
-                for i in compress(count(), map(table.__contains__, pieces)):
-                    yield starts[i], starts[i] - ends[i], table[pieces[i]]
+    def _word_hits(self, text: _Text) -> Iterator[Candidate]:
+        one_word = self._one_word
+        starts, ends = text.word_starts, text.word_ends
+        for i in compress(count(), map(one_word.__contains__, text.words)):
+            yield starts[i], starts[i] - ends[i], one_word[text.words[i]]
+        if len(text.chunks) == len(text.words):
+            return  # every chunk is one word
+        word_at, word_ending = text.starts, text.ends
+        starts, ends = text.chunk_starts, text.chunk_ends
+        for i in compress(count(), map(one_word.__contains__, text.chunks)):
+            if word_at[starts[i]] != word_ending[ends[i]]:  # a chunk of one word was found as that word
+                yield starts[i], starts[i] - ends[i], one_word[text.chunks[i]]
 
     def _automaton_hits(self, text: _Text) -> Iterator[Candidate]:
         if not len(self._automaton):
@@ -312,8 +294,8 @@ class TermFinder:
             stop = last + 1
             if stop in ends:
                 begin = stop - (value & _MAX_KEY)
-                if begin in starts and (value & _SEVERAL or text.one_chunk(begin, stop)):
-                    yield begin, begin - stop, value >> (_LENGTH_BITS + 1)
+                if begin in starts:
+                    yield begin, begin - stop, value >> _LENGTH_BITS
 
     def _named(self, text: _Text, begin: int, stop: int, group: int) -> list[int]:
         """The terms of ``group`` that the words at ``begin:stop`` name, spelling rules applied."""
@@ -328,22 +310,24 @@ class TermFinder:
         read = _Text(text)
         found: dict[int, None] = {}
         covered = 0  # stream position up to which words belong to a match already taken
-        for begin, negative_length, group in sorted((*self._short_hits(read), *self._automaton_hits(read))):
-            stop = begin - negative_length
+        free = self._free
+        for begin, negative_length, group in sorted((*self._word_hits(read), *self._automaton_hits(read))):
             if begin < covered:
                 continue
-            named = self._named(read, begin, stop, group)
+            stop = begin - negative_length
+            named = free[group] or self._named(read, begin, stop, group)
             if named:
                 covered = stop
-                found.update(dict.fromkeys(named))
+                for term_id in named:
+                    found[term_id] = None
         return tuple(found)
 
     def stats(self) -> dict[str, Any]:
-        """Sizes for the benchmark: keys, spellings (keys, plurals, case-exact forms), short ones, the automaton."""
+        """Sizes for the benchmark: keys, spellings (keys, plurals, case-exact forms), one-word ones, the automaton."""
         return {
             "keys": self.keys,
             "spellings": self.spellings,
-            "short": len(self._short) + len(self._cased),
+            "one_word": len(self._one_word),
             "automaton": self._automaton.get_stats() if len(self._automaton) else {},
         }
 
