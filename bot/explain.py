@@ -1,32 +1,40 @@
-"""Finding the glossary terms in a piece of text ("Explain terms"), with one Aho-Corasick automaton per glossary.
+"""Finding the glossary terms in a piece of text ("Explain terms"): an Aho-Corasick automaton and word lookups.
 
-Built with the :class:`~bot.matching.TermIndex` from the same rows and published with it in one
-``Snapshot``, so a reload swaps both at once. The rules, as a reader expects them:
+A :class:`TermFinder` is built with the :class:`~bot.matching.TermIndex` from the same rows and published with
+it in one ``Snapshot``, so a reload swaps both at once. The rules, as a reader expects them:
 
 - **What is looked for**: every name, alias and derived name (``Long Short-Term Memory (LSTM)`` → ``LSTM``) of
-  every term, compared as ``/define`` compares them: any case, spacing, hyphenation or punctuation between the
-  words (``gen-ai``, ``Gen AI`` and ``GenAI`` are one), and the simple English plurals ``/define`` accepts
-  (``LLMs``, ``queries``, ``boxes``). A name or alias of a single character is not looked for.
-- **Whole words only**: a match starts and ends where words do ("RAG" is not found in "storage", nor "GAN" in
-  "organ"). The words of one term may be separated by spaces, hyphens, ``/ ' @ & _ * ~`` or a dot inside a
-  word (``llama.cpp``), never by a line break or other punctuation (a full stop, a comma, a bracket…): "the
-  base. Model sizes" does not name "Base Model".
+  every term, in any case, accents folded, and with the simple English plurals ``/define`` accepts (``LLMs``,
+  ``queries``, ``boxes``: the last word takes the plural). A name or alias of a single character, or of
+  symbols only, is not looked for.
+- **Whole words only**: a match starts and ends where words of the text do ("RAG" is not found in "storage",
+  nor "GAN" in "organ", nor "GPT" in "GPT4"; it is in "GPT-4"). Words are letters and digits (with a trailing
+  ``#``/``+``: ``C#``, ``C++``); hyphens, ``/ ' ’ @ & _ * ~`` and a dot inside a word (``llama.cpp``) join
+  words; spaces separate them; a line break and every other punctuation (a full stop ending a sentence, a
+  comma, a bracket, a quote, a dash…) ends any name: "the base. Model sizes" does not name "Base Model".
+- **Spacing and hyphenation**: a name of several words is found with any of the joiners or spaces between its
+  words, or none (``gen-ai``, ``Gen AI`` and ``GenAI`` for the alias "Gen AI"; ``fine tuning``, ``fine-tuning``
+  and ``finetuning`` for "Fine-Tuning"). A name written as one word is found as one word of the text, or as a
+  whole run of words joined without spaces (``GenAI``, ``gen-ai``, ``I/O``, ``back-propagation``), never split
+  by a space: "I am" does not name "IAM", nor "back propagation" "Backpropagation".
 - **Acronyms that are everyday words**: a name or alias written as one word with two or more capitals
-  (``RAG``, ``CLIP``, ``MoE``, ``ReAct``, ``FLOPs``) whose lower-case form is a common word (the list in
-  :mod:`bot.common_words`) is found only where the text writes it exactly so or all in capitals, optionally
-  with a plural ``s``/``es``: ``RAG``, ``RAGs``, ``MoE``, ``MOE`` are found; ``rag``, ``Rag``, ``moe`` are
-  not. Every other name and alias is found in any case (``llm``, ``Transformer``, ``lora``).
-- **Longest match first**: reading left to right, the longest name that starts at a word wins and the words it
-  covers are not read again ("Large Language Model" beats "Language Model"; "KV cache" beats "cache").
+  (``RAG``, ``CLIP``, ``MoE``, ``ReAct``, ``FLOPs``) whose lower-case form, or its singular, is a common word
+  (the list in :mod:`bot.common_words`) is found only where the text writes it exactly so or all in capitals,
+  optionally with a plural ``s``/``es``: ``RAG``, ``RAGs``, ``MoE``, ``MOE``, ``MoEs`` are found; ``rag``,
+  ``Rag``, ``moe`` are not. Every other name and alias is found in any case (``llm``, ``Transformer``,
+  ``lora``).
+- **Longest match first**: reading left to right, at each word the longest name starting there wins and the
+  words it covers are not read again ("Large Language Model" beats "Language Model"; "KV cache" beats "cache").
 - **Each term once**, in the order it first appears. A name several terms share gives each of them, as
-  ``/define`` offers each of them.
-- **Not read**: code blocks (```` ``` ```` fences and ``inline code``), links (``http(s)://``, ``www.``),
-  mentions of people, roles, channels, commands, custom emoji and timestamps, ``@everyone``/``@here``.
-  Zero-width characters (and soft hyphens) are removed first, so ``RA\\u200bG`` reads as ``RAG``.
+  ``/define`` offers each of them; a name beats an alias beats a derived name, as in ``/define``.
+- **Not read**: code blocks (```` ``` ```` fences and ``inline code``), links (``scheme://…`` and ``www.…`` up
+  to the next space), mentions of people, roles, channels and commands, custom emoji, timestamps,
+  ``@everyone``/``@here``. Zero-width characters (and soft hyphens) are removed first, so ``RA\\u200bG``
+  reads as ``RAG``.
 
-Cost: a few regular-expression passes and one automaton pass over the text, all in C, then Python work per
-match that starts and ends at word boundaries (``make bench``: a 4,000-character message against 100,000
-terms).
+Cost (``make bench``: 4,000-character messages against 100,000 terms): a few C-speed passes over the text
+(translation tables, splits, literal searches), one dict probe per word, one automaton pass, then Python work
+only per match found at word boundaries.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def test_the_issue_sentence_is_explained_in_reading_order() -> None:
         ("a GAN, two GANs", ["Generative Adversarial Network"]),
         ("prompts", ["Prompt"]),
         ("the transformers library", ["Transformer"]),
-        ("sRAGe xLLM LLMx", []),
+        ("sRAGe xLLM LLMx GPT4", []),
         ("GPT-4o is a GPT", ["GPT"]),  # a hyphen ends a word
     ],
 )
