@@ -214,6 +214,11 @@ def test_one_letter_and_symbol_names_are_not_looked_for() -> None:
     assert found_in(finder, "a C and R program >>> in C++ or C# or RR") == ["C++", "C#", "R"]
 
 
+def test_an_empty_glossary_finds_nothing() -> None:
+    empty = TermFinder([])
+    assert empty.find("RAG and LLM") == () and empty.find("") == () and empty.keys == 0
+
+
 def test_every_name_of_the_shipped_glossary_is_found_on_its_own_line() -> None:
     finder, names = shipped()
     assert list(finder.find("\n".join(names.values()))) == list(names)
