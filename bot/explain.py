@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
@@ -198,8 +199,12 @@ def _name_words(text: str) -> list[str]:
     return [part for part in words(text) if part != BREAK]
 
 
-def _keys(rows: Iterable[IndexRow]) -> dict[str, _Owners]:
-    owners: dict[str, _Owners] = {}
+Owned = tuple[int, int, frozenset[str] | None, bool]  # the usual key: (kind, term id, spellings, several words)
+
+
+def _keys(rows: Iterable[IndexRow]) -> dict[str, Owned | _Owners]:
+    """Every key (folded words of a name, alias or derived name, joined) and the terms it names."""
+    owners: dict[str, Owned | _Owners] = {}
     for row in rows:
         for text, kind in _sources(row):
             parts = _name_words(text)
@@ -207,8 +212,12 @@ def _keys(rows: Iterable[IndexRow]) -> dict[str, _Owners]:
             if not MIN_KEY <= len(key) <= _MAX_KEY - 2:  # room for a plural ending
                 continue
             found = owners.get(key)
-            if found is None:
-                owners[key] = found = _Owners(kind, {})
+            if found is None:  # nearly every key names one term: a tuple holds it in a fraction of the memory
+                owners[key] = (kind, row.term_id, _case_forms(parts), len(parts) > 1)
+                continue
+            if isinstance(found, tuple):
+                first_kind, term_id, forms, several = found
+                owners[key] = found = _Owners(first_kind, {term_id: forms}, several)
             found.add(row.term_id, kind, _case_forms(parts))
             found.several = found.several or len(parts) > 1
     return owners
@@ -217,17 +226,19 @@ def _keys(rows: Iterable[IndexRow]) -> dict[str, _Owners]:
 def _positions(pieces: Sequence[str]) -> tuple[list[int], list[int]]:
     """Where each of ``pieces`` starts and ends once they are joined."""
     ends = list(accumulate(map(len, pieces)))
-    return [0, *ends[:-1]], ends
+    return [0, *ends[:-1]] if ends else [], ends
 
 
-def _folded(text: str, table: dict[int, Any]) -> tuple[list[str], list[str]]:
-    """The pieces of ``text`` (split by ``table``) as written and folded; a piece that folds to nothing (accents
-    alone) is dropped from both."""
-    pieces = _split(text, table)
-    if text.isascii():
-        return pieces, _split(text.lower(), table)  # lower() keeps every ASCII character where it was
-    kept = [(piece, folded) for piece, folded in zip(pieces, map(_fold, pieces), strict=True) if folded]
-    return [piece for piece, _ in kept], [folded for _, folded in kept]
+def _pieces(prepared: str) -> tuple[list[str], list[str], list[str]]:
+    """The words of ``prepared`` text as written and folded, and its chunks folded; a piece that folds to nothing
+    (accents alone) is dropped."""
+    parts = _split(prepared, _SPLIT_WORDS)
+    if prepared.isascii():
+        lowered = prepared.lower()  # lower() keeps every ASCII character where it was
+        return parts, _split(lowered, _SPLIT_WORDS), _split(lowered, _SPLIT_SPACES)
+    kept = [(part, folded) for part, folded in zip(parts, map(_fold, parts), strict=True) if folded]
+    chunks = [folded for folded in map(_fold, _split(prepared, _SPLIT_SPACES)) if folded]
+    return [part for part, _ in kept], [folded for _, folded in kept], chunks
 
 
 class _Text:
@@ -235,18 +246,19 @@ class _Text:
     and its chunks (what spaces separate: "gen-ai" and "I/O" are one chunk of two words)."""
 
     def __init__(self, text: str) -> None:
-        prepared = _prepared(text)
-        self.parts, self.words = _folded(prepared, _SPLIT_WORDS)
-        _, self.chunks = _folded(prepared, _SPLIT_SPACES)
+        self.parts, self.words, self.chunks = _pieces(_prepared(text))
         self.stream = "".join(self.words)
         self.word_starts, self.word_ends = _positions(self.words)
-        self.chunk_starts, self.chunk_ends = _positions(self.chunks)
-        self.starts = dict(zip(self.word_starts, count()))
-        self.ends = dict(zip(self.word_ends, count()))
+        self.starts, self.ends = set(self.word_starts), set(self.word_ends)
+
+    def words_in(self, begin: int, stop: int) -> range:
+        """The positions of the words that make up ``begin:stop`` (which starts and ends at words)."""
+        return range(bisect_left(self.word_starts, begin), bisect_left(self.word_ends, stop) + 1)
 
     def written(self, begin: int, stop: int) -> str:
         """The words of a match as the text writes them (joined without what separated them)."""
-        return "".join(self.parts[self.starts[begin] : self.ends[stop] + 1])
+        span = self.words_in(begin, stop)
+        return "".join(self.parts[span.start : span.stop])
 
 
 Candidate = tuple[int, int, int]  # (start, -length, group): sorted, reading order and longest first
@@ -263,36 +275,63 @@ class TermFinder:
 
     def __init__(self, rows: Iterable[IndexRow]) -> None:
         owners = _keys(rows)
-        self.groups: list[Group] = []
-        self._one_word: dict[str, int] = {}  # a one-word key or its plural -> group
-        several: dict[str, int] = {}  # a key of several words or its plural -> group
-        for key, found in owners.items():
-            self.groups.append(tuple(found.terms.items()))
-            spellings = several if found.several else self._one_word
-            for spelling in (key, *(p for p in plurals(key) if p not in owners)):
-                spellings.setdefault(spelling, len(self.groups) - 1)  # two keys with one plural: the first's
-        # The terms of each group that any spelling names (None when some need their spelling checked).
-        self._free = [None if any(forms for _, forms in g) else tuple(t for t, _ in g) for g in self.groups]
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for spelling, group in several.items():
-            self._automaton.add_word(spelling, group << _LENGTH_BITS | len(spelling))
-        if several:
-            self._automaton.make_automaton()
         self.keys = len(owners)
-        self.spellings = len(self._one_word) + len(several)
+        # What a key names: one term id (nearly always), or (term id, spellings or None) pairs to check.
+        self.groups: list[int | Group] = []
+        self._one_word: dict[str, int] = {}  # a one-word key or its plural -> group
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # keys of several words and plurals
+        plural_spellings: list[tuple[str, int, bool]] = []
+        while owners:  # taken out one by one, so the build never holds two copies of everything
+            key, found = owners.popitem()
+            group, several = self._group(found)
+            self._add(key, group, several)
+            plural_spellings += ((plural, group, several) for plural in plurals(key))
+        for plural, group, several in plural_spellings:
+            if plural not in self._one_word and plural not in self._automaton:  # a key, or another's plural
+                self._add(plural, group, several)
+        self.spellings = len(self._one_word) + len(self._automaton)
+        if len(self._automaton):
+            self._automaton.make_automaton()
+
+    def _group(self, found: Owned | _Owners) -> tuple[int, bool]:
+        """A new group for the terms ``found`` names, and whether its key has several words."""
+        if isinstance(found, tuple):
+            _, term_id, forms, several = found
+            self.groups.append(term_id if forms is None else ((term_id, forms),))
+        else:
+            several = found.several
+            terms = found.terms
+            only = next(iter(terms))
+            self.groups.append(only if len(terms) == 1 and terms[only] is None else tuple(terms.items()))
+        return len(self.groups) - 1, several
+
+    def _add(self, spelling: str, group: int, several: bool) -> None:
+        if several:
+            self._automaton.add_word(spelling, group << _LENGTH_BITS | len(spelling))
+        else:
+            self._one_word[spelling] = group
 
     def _word_hits(self, text: _Text) -> Iterator[Candidate]:
         one_word = self._one_word
-        starts, ends = text.word_starts, text.word_ends
-        for i in compress(count(), map(one_word.__contains__, text.words)):
-            yield starts[i], starts[i] - ends[i], one_word[text.words[i]]
+        # Probe the (large) dict once per distinct word, then find where the few hits are.
+        found = one_word.keys() & set(text.words)
+        if found:
+            starts, ends, groups = text.word_starts, text.word_ends, self.groups
+            for i in compress(count(), map(found.__contains__, text.words)):
+                group = one_word[text.words[i]]
+                named = groups[group]
+                # An everyday word in lower case ("it", "as") is turned down here, before it costs more.
+                if isinstance(named, int) or any(forms is None or _spelled(text.parts[i], forms) for _, forms in named):
+                    yield starts[i], starts[i] - ends[i], group
         if len(text.chunks) == len(text.words):
             return  # every chunk is one word
-        word_at, word_ending = text.starts, text.ends
-        starts, ends = text.chunk_starts, text.chunk_ends
-        for i in compress(count(), map(one_word.__contains__, text.chunks)):
-            if word_at[starts[i]] != word_ending[ends[i]]:  # a chunk of one word was found as that word
-                yield starts[i], starts[i] - ends[i], one_word[text.chunks[i]]
+        # Chunks of several words ("gen-ai"): those with a word starting inside them.
+        chunk_starts, chunk_ends = _positions(text.chunks)
+        inside = set(text.word_starts).difference(chunk_starts)
+        for chunk in {bisect_right(chunk_starts, start) - 1 for start in inside}:
+            group = one_word.get(text.chunks[chunk])
+            if group is not None:
+                yield chunk_starts[chunk], chunk_starts[chunk] - chunk_ends[chunk], group
 
     def _automaton_hits(self, text: _Text) -> Iterator[Candidate]:
         if not len(self._automaton):
@@ -305,29 +344,29 @@ class TermFinder:
                 if begin in starts:
                     yield begin, begin - stop, value >> _LENGTH_BITS
 
-    def _named(self, text: _Text, begin: int, stop: int, group: int) -> list[int]:
+    @staticmethod
+    def _named(text: _Text, begin: int, stop: int, group: Group) -> list[int]:
         """The terms of ``group`` that the words at ``begin:stop`` name, spelling rules applied."""
-        return [
-            term_id
-            for term_id, forms in self.groups[group]
-            if forms is None or _spelled(text.written(begin, stop), forms)
-        ]
+        return [term_id for term_id, forms in group if forms is None or _spelled(text.written(begin, stop), forms)]
 
     def find(self, text: str) -> tuple[int, ...]:
         """The ids of the terms ``text`` names, each once, in the order they first appear."""
         read = _Text(text)
         found: dict[int, None] = {}
         covered = 0  # stream position up to which words belong to a match already taken
-        free = self._free
+        groups = self.groups
         for begin, negative_length, group in sorted((*self._word_hits(read), *self._automaton_hits(read))):
             if begin < covered:
                 continue
-            stop = begin - negative_length
-            named = free[group] or self._named(read, begin, stop, group)
-            if named:
-                covered = stop
-                for term_id in named:
-                    found[term_id] = None
+            named = groups[group]
+            if not isinstance(named, int):
+                named = self._named(read, begin, begin - negative_length, named)
+                if not named:
+                    continue
+                found.update(dict.fromkeys(named))
+            else:
+                found[named] = None
+            covered = begin - negative_length
         return tuple(found)
 
     def stats(self) -> dict[str, Any]:

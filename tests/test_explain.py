@@ -15,6 +15,7 @@ from bot.explain import BREAK, TermFinder, message_text, plurals, words
 from bot.library import Library
 from bot.loader import load_glossary
 from bot.model import IndexRow
+from bot.normalize import normalize
 from bot.replies import MAX_EXPLAINED, Replies
 from tests.conftest import SHIPPED
 
@@ -273,7 +274,7 @@ def _keys_by_term() -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
     for term_id, entry in enumerate(entries, 1):
         for text in (entry.term, *entry.aliases):
-            key = "".join(w for w in words(text) if w != BREAK).casefold()
+            key = "".join(normalize(w) for w in words(text) if w != BREAK)
             if len(key) >= 2:
                 out.setdefault(term_id, set()).update((key, *plurals(key)))
     return out
@@ -281,7 +282,7 @@ def _keys_by_term() -> dict[int, set[str]]:
 
 def _whole_word_terms(text: str) -> set[int]:
     """Terms some run of whole words of ``text`` spells (any case, ignoring the spacing rule): a superset."""
-    folded = [w.casefold() for w in words(text)]
+    folded = [normalize(w) for w in words(text)]  # accents folded too ("AÈ" is "AE")
     runs = {"".join(folded[i:j]) for i in range(len(folded)) for j in range(i + 1, min(len(folded), i + 12) + 1)}
     return {term_id for term_id, keys in _keys_by_term().items() if keys & runs}
 
