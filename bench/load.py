@@ -14,8 +14,8 @@ functions ``bot.library`` calls, so a slow load says *which* phase is slow witho
 - ``build index``: ``bot.library._snapshot``, the ``TermIndex`` and the explain ``TermFinder`` over those rows
   (both).
 
-The cold load builds the index inside ``Library._write``: each phase is timed *exclusive* of the phases
-nested in it, so the phases never count the same second twice.
+Each phase is timed *exclusive* of any phase nested in it, so the phases never count the same second twice (the
+cold load builds the index after ``Library._write``, once the parsed entries are let go).
 """
 
 from __future__ import annotations

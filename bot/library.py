@@ -125,8 +125,10 @@ class Library:
             rebuilt = force or published is None or published.content_hash != digest
             if rebuilt:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                snapshot, warnings = await self._write(glossary), glossary.warnings
-                del glossary  # the index has what it needs: let the entries go before anything else
+                published, rows = await self._write(glossary)
+                warnings = glossary.warnings
+                del glossary  # the index and the finder need only the rows: let the entries go before building them
+                snapshot = await asyncio.to_thread(_snapshot, published, rows)
             else:
                 assert published is not None
                 snapshot = await self._snapshot_of(published)
@@ -160,8 +162,9 @@ class Library:
         self._current = snapshot  # from here on, requests read the new generation
         self._cards.clear()
 
-    async def _write(self, glossary: Glossary) -> Snapshot:
-        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it."""
+    async def _write(self, glossary: Glossary) -> tuple[Generation, tuple[IndexRow, ...]]:
+        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; what the index of the
+        new generation is built from."""
         async with self.db.transaction() as tx:
             generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
             ids = await self.store.term_ids(tx, glossary)
@@ -177,8 +180,7 @@ class Library:
                 for tid, e in zip(ids, glossary.entries, strict=True)
             )
         )
-        published = Generation(generation, glossary.name, glossary.content_hash)
-        return await asyncio.to_thread(_snapshot, published, index_rows)
+        return Generation(generation, glossary.name, glossary.content_hash), index_rows
 
     async def _discard_old(self, generation: int) -> None:
         """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this
