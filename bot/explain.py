@@ -183,6 +183,11 @@ class _Owners:
             forms = None if known is None or forms is None else known | forms
         self.terms[term_id] = forms
 
+    def group(self) -> int | Group:
+        """The terms, as ``TermFinder.groups`` holds them: one term's id when no spelling needs checking."""
+        only = next(iter(self.terms))
+        return only if len(self.terms) == 1 and self.terms[only] is None else tuple(self.terms.items())
+
 
 def _sources(row: IndexRow) -> Iterator[tuple[str, int]]:
     yield row.name, NAME
@@ -208,7 +213,8 @@ def _keys(rows: Iterable[IndexRow]) -> dict[str, Owned | _Owners]:
     for row in rows:
         for text, kind in _sources(row):
             parts = _name_words(text)
-            key = "".join(map(_fold, parts))
+            key = "".join(parts)
+            key = key.lower() if key.isascii() else "".join(map(_fold, parts))
             if not MIN_KEY <= len(key) <= _MAX_KEY - 2:  # room for a plural ending
                 continue
             found = owners.get(key)
@@ -280,30 +286,24 @@ class TermFinder:
         self.groups: list[int | Group] = []
         self._one_word: dict[str, int] = {}  # a one-word key or its plural -> group
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # keys of several words and plurals
-        plural_spellings: list[tuple[str, int, bool]] = []
+        added: list[tuple[str, int, bool]] = []
         while owners:  # taken out one by one, so the build never holds two copies of everything
             key, found = owners.popitem()
-            group, several = self._group(found)
-            self._add(key, group, several)
-            plural_spellings += ((plural, group, several) for plural in plurals(key))
-        for plural, group, several in plural_spellings:
-            if plural not in self._one_word and plural not in self._automaton:  # a key, or another's plural
-                self._add(plural, group, several)
+            if isinstance(found, tuple):
+                _, term_id, forms, several = found
+                self.groups.append(term_id if forms is None else ((term_id, forms),))
+            else:
+                several = found.several
+                self.groups.append(found.group())
+            added.append((key, len(self.groups) - 1, several))
+            self._add(key, len(self.groups) - 1, several)
+        for key, group, several in added:
+            for plural in plurals(key):
+                if plural not in self._one_word and plural not in self._automaton:  # a key, or another's plural
+                    self._add(plural, group, several)
         self.spellings = len(self._one_word) + len(self._automaton)
         if len(self._automaton):
             self._automaton.make_automaton()
-
-    def _group(self, found: Owned | _Owners) -> tuple[int, bool]:
-        """A new group for the terms ``found`` names, and whether its key has several words."""
-        if isinstance(found, tuple):
-            _, term_id, forms, several = found
-            self.groups.append(term_id if forms is None else ((term_id, forms),))
-        else:
-            several = found.several
-            terms = found.terms
-            only = next(iter(terms))
-            self.groups.append(only if len(terms) == 1 and terms[only] is None else tuple(terms.items()))
-        return len(self.groups) - 1, several
 
     def _add(self, spelling: str, group: int, several: bool) -> None:
         if several:
