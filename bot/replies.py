@@ -49,7 +49,8 @@ def notice(text: str) -> Reply:
 
 
 class Replies:
-    """Answers for /define, /search, /random, the term buttons and the glossary admin commands."""
+    """Answers for /define, /search, /random, Explain terms and /explain, the term buttons and the glossary admin
+    commands."""
 
     def __init__(self, library: Library, misses: MissLog, now: Callable[[], float] = time.time) -> None:
         self.library = library
