@@ -156,6 +156,11 @@ def _case_forms(parts: Sequence[str]) -> frozenset[str] | None:
 _PLURAL_ENDINGS = ("s", "es", "S", "ES")
 
 
+def _written_spellings(forms: frozenset[str]) -> set[str]:
+    """Every way an everyday-word acronym may be written: its forms, alone or with a plural ending."""
+    return {form + ending for form in forms for ending in ("", *_PLURAL_ENDINGS)}
+
+
 def _spelled(written: str, forms: frozenset[str]) -> bool:
     """Whether ``written`` is one of ``forms``, or one of them with a plural ending."""
     return written in forms or any(written.endswith(e) and written[: -len(e)] in forms for e in _PLURAL_ENDINGS)
@@ -182,11 +187,6 @@ class _Owners:
             # Written freely anywhere, the term is found in any case; else each spelling counts.
             forms = None if known is None or forms is None else known | forms
         self.terms[term_id] = forms
-
-    def group(self) -> int | Group:
-        """The terms, as ``TermFinder.groups`` holds them: one term's id when no spelling needs checking."""
-        only = next(iter(self.terms))
-        return only if len(self.terms) == 1 and self.terms[only] is None else tuple(self.terms.items())
 
 
 def _sources(row: IndexRow) -> Iterator[tuple[str, int]]:
@@ -227,6 +227,14 @@ def _keys(rows: Iterable[IndexRow]) -> dict[str, Owned | _Owners]:
             found.add(row.term_id, kind, _case_forms(parts))
             found.several = found.several or len(parts) > 1
     return owners
+
+
+def _terms_of(found: Owned | _Owners) -> tuple[dict[int, frozenset[str] | None], bool]:
+    """The terms a key names (with the spellings each needs, or None) and whether the key has several words."""
+    if isinstance(found, tuple):
+        _, term_id, forms, several = found
+        return {term_id: forms}, several
+    return found.terms, found.several
 
 
 def _positions(pieces: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -284,26 +292,44 @@ class TermFinder:
         self.keys = len(owners)
         # What a key names: one term id (nearly always), or (term id, spellings or None) pairs to check.
         self.groups: list[int | Group] = []
-        self._one_word: dict[str, int] = {}  # a one-word key or its plural -> group
+        self._one_word: dict[str, int] = {}  # a one-word key or its plural, folded -> group
+        self._cased: dict[str, int] = {}  # an everyday-word acronym as it must be written ("RAG", "RAGs") -> group
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # keys of several words and plurals
         added: list[tuple[str, int, bool]] = []
         while owners:  # taken out one by one, so the build never holds two copies of everything
             key, found = owners.popitem()
-            if isinstance(found, tuple):
-                _, term_id, forms, several = found
-                self.groups.append(term_id if forms is None else ((term_id, forms),))
-            else:
-                several = found.several
-                self.groups.append(found.group())
-            added.append((key, len(self.groups) - 1, several))
-            self._add(key, len(self.groups) - 1, several)
+            terms, several = _terms_of(found)
+            if several:
+                added.append((key, self._group(terms.items()), True))
+                continue
+            free = [(term_id, None) for term_id, forms in terms.items() if forms is None]
+            if free:
+                added.append((key, self._group(free), False))
+            self._add_cased(terms)
+        for key, group, several in added:
+            self._add(key, group, several)
         for key, group, several in added:
             for plural in plurals(key):
                 if plural not in self._one_word and plural not in self._automaton:  # a key, or another's plural
                     self._add(plural, group, several)
-        self.spellings = len(self._one_word) + len(self._automaton)
+        self.spellings = len(self._one_word) + len(self._cased) + len(self._automaton)
         if len(self._automaton):
             self._automaton.make_automaton()
+
+    def _group(self, members: Iterable[tuple[int, frozenset[str] | None]]) -> int:
+        """A new group of ``members``: held as the bare term id when it is one term named in any spelling."""
+        group = tuple(members)
+        self.groups.append(group[0][0] if len(group) == 1 and group[0][1] is None else group)
+        return len(self.groups) - 1
+
+    def _add_cased(self, terms: dict[int, frozenset[str] | None]) -> None:
+        by_spelling: dict[str, list[int]] = {}
+        for term_id, forms in terms.items():
+            for spelling in _written_spellings(forms) if forms else ():
+                by_spelling.setdefault(spelling, []).append(term_id)
+        for spelling, term_ids in by_spelling.items():
+            if spelling not in self._cased:
+                self._cased[spelling] = self._group((term_id, None) for term_id in term_ids)
 
     def _add(self, spelling: str, group: int, several: bool) -> None:
         if several:
@@ -312,26 +338,25 @@ class TermFinder:
             self._one_word[spelling] = group
 
     def _word_hits(self, text: _Text) -> Iterator[Candidate]:
-        one_word = self._one_word
-        # Probe the (large) dict once per distinct word, then find where the few hits are.
-        found = one_word.keys() & set(text.words)
-        if found:
-            starts, ends, groups = text.word_starts, text.word_ends, self.groups
-            for i in compress(count(), map(found.__contains__, text.words)):
-                group = one_word[text.words[i]]
-                named = groups[group]
-                # An everyday word in lower case ("it", "as") is turned down here, before it costs more.
-                if isinstance(named, int) or any(forms is None or _spelled(text.parts[i], forms) for _, forms in named):
-                    yield starts[i], starts[i] - ends[i], group
+        """One-word keys: each word of the text, then each chunk of several words, probed in the dicts (once
+        per distinct word: the probes are C-speed set operations; only hits cost Python steps)."""
+        starts, ends = text.word_starts, text.word_ends
+        for table, pieces in ((self._one_word, text.words), (self._cased, text.parts)):
+            found = table.keys() & set(pieces)
+            for i in compress(count(), map(found.__contains__, pieces)) if found else ():
+                yield starts[i], starts[i] - ends[i], table[pieces[i]]
         if len(text.chunks) == len(text.words):
             return  # every chunk is one word
         # Chunks of several words ("gen-ai"): those with a word starting inside them.
         chunk_starts, chunk_ends = _positions(text.chunks)
         inside = set(text.word_starts).difference(chunk_starts)
         for chunk in {bisect_right(chunk_starts, start) - 1 for start in inside}:
-            group = one_word.get(text.chunks[chunk])
+            begin, stop = chunk_starts[chunk], chunk_ends[chunk]
+            group = self._one_word.get(text.chunks[chunk])
+            if group is None:
+                group = self._cased.get(text.written(begin, stop))
             if group is not None:
-                yield chunk_starts[chunk], chunk_starts[chunk] - chunk_ends[chunk], group
+                yield begin, begin - stop, group
 
     def _automaton_hits(self, text: _Text) -> Iterator[Candidate]:
         if not len(self._automaton):
@@ -353,20 +378,21 @@ class TermFinder:
         """The ids of the terms ``text`` names, each once, in the order they first appear."""
         read = _Text(text)
         found: dict[int, None] = {}
-        covered = 0  # stream position up to which words belong to a match already taken
+        taken = (0, 0)  # the words of the match taken last: those after it are read next
         groups = self.groups
-        for begin, negative_length, group in sorted((*self._word_hits(read), *self._automaton_hits(read))):
-            if begin < covered:
+        for candidate in sorted((*self._word_hits(read), *self._automaton_hits(read))):
+            begin, stop = candidate[0], candidate[0] - candidate[1]
+            if begin < taken[1] and (begin, stop) != taken:  # the same words may name terms of two groups
                 continue
-            named = groups[group]
+            named = groups[candidate[2]]
             if not isinstance(named, int):
-                named = self._named(read, begin, begin - negative_length, named)
+                named = self._named(read, begin, stop, named)
                 if not named:
                     continue
                 found.update(dict.fromkeys(named))
             else:
                 found[named] = None
-            covered = begin - negative_length
+            taken = (begin, stop)
         return tuple(found)
 
     def stats(self) -> dict[str, Any]:

@@ -69,6 +69,8 @@ def test_whole_words_only(text: str, expected: list[str]) -> None:
     [
         ("a rag and a Rag", []),
         ("RAG, RAGs and RAGS", ["Retrieval-Augmented Generation"]),
+        ("R.A.G. pipelines", ["Retrieval-Augmented Generation"]),
+        ("r.a.g. pipelines", []),
         ("moe or Moe", []),
         ("MoE, MOE and MoEs", ["Mixture of Experts"]),
         ("a paper clip", []),
@@ -128,6 +130,19 @@ def test_each_term_once_in_order_of_first_appearance() -> None:
         "Retrieval-Augmented Generation",
         "Large Language Model",
     ]
+
+
+def test_a_name_wins_over_another_names_plural() -> None:
+    finder = small(("Box",), ("Boxes",))
+    assert found_in(finder, "boxes") == ["Boxes"]
+    assert found_in(finder, "a box") == ["Box"]
+
+
+def test_a_name_two_terms_share_in_different_cases() -> None:
+    # Both names: "Moe" is found in any case, "MoE" (an everyday-word acronym) only as written.
+    finder = small(("MoE",), ("Moe",))
+    assert found_in(finder, "moe") == ["Moe"]
+    assert sorted(found_in(finder, "MoE")) == ["MoE", "Moe"]
 
 
 def test_a_shared_name_gives_each_of_its_terms() -> None:
