@@ -27,10 +27,12 @@ async def _cold(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _serve(args: dict[str, Any]) -> dict[str, Any]:
-    """Warm load (a restart), then everything measured on the loaded glossary, as the running bot has it."""
+    """Warm load (a restart), then everything measured on the loaded glossary, as the running bot has it; last,
+    Explain terms (it builds an index and a finder of its own twice, so it comes after the rest)."""
     from bench.load import measure_load, stored_rows
 
     load, library = await measure_load(Path(args["glossary"]), Path(args["db"]), expect_rebuilt=False)
+    from bench.explain import measure_explain
     from bench.matching import measure_matching
     from bench.render import measure_cards
     from bench.synth import read_queries
@@ -42,6 +44,8 @@ async def _serve(args: dict[str, Any]) -> dict[str, Any]:
         result["matching"] = measure_matching(library.index, rows, queries)
         del rows
         result["cards"] = await measure_cards(library, int(args["seed"]))
+        index_rows = await library.store.index_rows(library.current.generation)
+        result["explain"] = measure_explain(index_rows, int(args["seed"]))
     finally:
         await library.db.close()
     return result

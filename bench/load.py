@@ -11,11 +11,11 @@ functions ``bot.library`` calls, so a slow load says *which* phase is slow witho
 - ``parse + validate``: ``bot.library.parse`` (cold only);
 - ``write database``: ``Library._write``, the new generation written in chunks and published (cold only);
 - ``read database``: ``GlossaryStore.index_rows``, the published generation read back (warm only);
-- ``build index``: ``bot.library._snapshot``, the ``TermIndex`` over those rows (both).
+- ``build index``: ``bot.library._snapshot``, the ``TermIndex`` and the explain ``TermFinder`` over those rows
+  (both).
 
-The cold load builds the index in a worker thread while ``Library._write`` writes the chunks: each phase is
-timed *exclusive* of the phases that end inside it, so the phases never count the same second twice and
-their sum is the load's wall time (``build index`` is then the part of the build the write did not hide).
+Each phase is timed *exclusive* of any phase nested in it, so the phases never count the same second twice (the
+cold load builds the index after ``Library._write``, once the parsed entries are let go).
 """
 
 from __future__ import annotations

@@ -171,6 +171,16 @@ def targets(sizes: list[int]) -> list[Target]:
                     fmt_us,
                 )
             )
+    out.append(
+        Target(
+            "explain terms: 4,000-character message p99",
+            100_000,
+            "≤ 2 ms",
+            _size(100_000, "serve", "explain", "message", "p99_us"),
+            lambda v: v <= 2_000,
+            fmt_us,
+        )
+    )
     out += [
         Target("load cold", 10_000, "≤ 1.5 s", _size(10_000, "cold", "seconds"), lambda v: v <= 1.5, fmt_s),
         Target("load warm", 10_000, "≤ 0.5 s", _size(10_000, "serve", "warm", "seconds"), lambda v: v <= 0.5, fmt_s),
@@ -380,7 +390,34 @@ def _size_rows(n: int, data: dict[str, Any]) -> list[Row]:
             )
         )
         rows.append(_latency_row("card → payload, cached", terms, cards["cached"]))
-    return rows
+    return rows + _explain_rows(terms, serve.get("explain"))
+
+
+def _explain_rows(terms: str, ex: dict[str, Any] | None) -> list[Row]:
+    """Explain terms: a message's latency, adversarial inputs, and the finder's build next to the index's."""
+    if not ex:
+        return []
+    message, hard, index, finder = ex["message"], ex["adversarial"], ex["index"], ex["finder"]
+    nodes = (finder.get("automaton") or {}).get("nodes_count", 0)
+    return [
+        _latency_row(
+            "explain terms: 4,000-char message",
+            terms,
+            message,
+            f"{message['n']:,} calls, {message['terms_per_message']:.0f} terms found per message",
+        ),
+        _latency_row("explain terms: adversarial inputs", terms, hard, f"slowest input {hard['worst_input']!r}"),
+        (
+            "build: explain finder (automaton)",
+            terms,
+            fmt_s(finder["seconds"]),
+            "",
+            "",
+            f"{finder['mb']:.0f} MB, {finder['keys']:,} keys, {finder['spellings']:,} spellings "
+            f"({finder['one_word']:,} one-word in a dict), {nodes:,} automaton nodes",
+        ),
+        ("build: term index (same rows)", terms, fmt_s(index["seconds"]), "", "", f"{index['mb']:.0f} MB"),
+    ]
 
 
 def _tod_rows(tod: dict[str, Any]) -> list[Row]:

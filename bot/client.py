@@ -31,7 +31,7 @@ from bot.views import send
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.define", "cogs.admin", "cogs.termofday")
+EXTENSIONS = ("cogs.define", "cogs.explain", "cogs.admin", "cogs.termofday")
 DRAIN_S = 2.5  # how long a stop waits for interactions in flight (Discord allows 3 s for the first answer)
 RESTARTING = "The bot is restarting; try again in a few seconds."
 MALFORMED = "Discord sent this request in a form the bot could not read; please try again."

@@ -12,12 +12,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from bot.database import Database, DatabaseUnavailable
+from bot.explain import TermFinder
 from bot.gcpause import gc_paused
 from bot.loader import default_name_for, parse
 from bot.matching import TermIndex
@@ -34,13 +34,15 @@ GRACE = timedelta(minutes=10)  # how long a replaced generation stays for reques
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One published glossary as this process serves it: its index and the generation its cards come from."""
+    """One published glossary as this process serves it: its index, the finder of its terms in any text (built
+    from the same rows, so a reload swaps both at once) and the generation its cards come from."""
 
     name: str
     content_hash: str
     generation: int
     index: TermIndex
     aliases: int
+    finder: TermFinder
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +67,9 @@ class LoadReport:
 def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
     with gc_paused():
         index = TermIndex(rows)
+        finder = TermFinder(rows)
     aliases = sum(len(row.aliases) for row in rows)
-    return Snapshot(published.name, published.content_hash, published.generation, index, aliases)
-
-
-def _index_rows(glossary: Glossary, ids: Sequence[int]) -> tuple[IndexRow, ...]:
-    return tuple(
-        IndexRow(tid, e.term, unique_aliases(e), e.category, not e.definition)
-        for tid, e in zip(ids, glossary.entries, strict=True)
-    )
+    return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder)
 
 
 def _from_memory(snapshot: Snapshot, term_id: int) -> Card:
@@ -129,8 +125,10 @@ class Library:
             rebuilt = force or published is None or published.content_hash != digest
             if rebuilt:
                 glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                snapshot, warnings = await self._write(glossary), glossary.warnings
-                del glossary  # the index has what it needs: let the entries go before anything else
+                published, rows = await self._write(glossary)
+                warnings = glossary.warnings
+                del glossary  # the index and the finder need only the rows: let the entries go before building them
+                snapshot = await asyncio.to_thread(_snapshot, published, rows)
             else:
                 assert published is not None
                 snapshot = await self._snapshot_of(published)
@@ -164,27 +162,25 @@ class Library:
         self._current = snapshot  # from here on, requests read the new generation
         self._cards.clear()
 
-    async def _write(self, glossary: Glossary) -> Snapshot:
-        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it.
-
-        The index is built in a worker thread while the chunks are written: SQLite and PostgreSQL do their
-        part outside the GIL, so the two overlap instead of adding up.
-        """
+    async def _write(self, glossary: Glossary) -> tuple[Generation, tuple[IndexRow, ...]]:
+        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; what the index of the
+        new generation is built from."""
         async with self.db.transaction() as tx:
             generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
             ids = await self.store.term_ids(tx, glossary)
-        published = Generation(generation, glossary.name, glossary.content_hash)
-        building = asyncio.ensure_future(asyncio.to_thread(_snapshot, published, _index_rows(glossary, ids)))
-        try:
-            parts = chunks(glossary, ids, generation)
-            while (rows := await asyncio.to_thread(next, parts, None)) is not None:
-                async with self.db.transaction() as tx:
-                    await self.store.write(tx, rows)
+        parts = chunks(glossary, ids, generation)
+        while (rows := await asyncio.to_thread(next, parts, None)) is not None:
             async with self.db.transaction() as tx:
-                await self.store.publish(tx, generation)
-        finally:
-            snapshot = await asyncio.shield(building)  # the thread runs to its end either way: never leave it behind
-        return snapshot
+                await self.store.write(tx, rows)
+        async with self.db.transaction() as tx:
+            await self.store.publish(tx, generation)
+        index_rows = await asyncio.to_thread(
+            lambda: tuple(
+                IndexRow(tid, e.term, unique_aliases(e), e.category, not e.definition)
+                for tid, e in zip(ids, glossary.entries, strict=True)
+            )
+        )
+        return Generation(generation, glossary.name, glossary.content_hash), index_rows
 
     async def _discard_old(self, generation: int) -> None:
         """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this

@@ -47,6 +47,7 @@ QUERY_KEY = 100  # what matching keeps of a normalized query: no name is longer
 # Longest text each string option takes (declared to Discord as max_length, so it refuses longer input).
 TERM_OPTION = 100  # a term, alias or acronym; choice values are at most 100 as well
 QUERY_OPTION = 200  # /search words
+EXPLAIN_OPTION = 4000  # /explain text: a long message (Discord allows up to 6000)
 TIME_OPTION = 5  # HH:MM
 ZONE_OPTION = 64  # the longest IANA zone key is 32 characters
 RELATED_OPTION = 1000  # comma-separated names of related terms

@@ -15,16 +15,33 @@ import asyncio
 import json
 import random
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot import limits
+from bot.explain import TermFinder
 from bot.gcpause import gc_paused
 from bot.matching import Choice, TermIndex
 from bot.model import IndexRow
 
 MAX_OVERLAYS = 512  # servers whose overlays stay in memory: about 0.1 MB each at 100 terms (make bench)
-EMPTY = TermIndex(())
+
+
+class OverlayIndex(TermIndex):
+    """A server's terms: the lookup index, and (built on first use) the finder "Explain terms" reads text with."""
+
+    def __init__(self, rows: Iterable[IndexRow]) -> None:
+        self.rows = tuple(rows)
+        super().__init__(self.rows)
+
+    @cached_property
+    def finder(self) -> TermFinder:
+        # Most overlays never explain a text: building the automaton only then keeps the overlay build cheap.
+        return TermFinder(self.rows)
+
+
+EMPTY = OverlayIndex(())
 
 
 def is_server_term(term_id: int) -> bool:
@@ -32,10 +49,10 @@ def is_server_term(term_id: int) -> bool:
     return term_id < 0
 
 
-def build_overlay(rows: list[tuple[int, str, str]]) -> TermIndex:
+def build_overlay(rows: list[tuple[int, str, str]]) -> OverlayIndex:
     """The overlay of a server's terms, from (stored id, name, aliases as JSON)."""
     with gc_paused():
-        return TermIndex(IndexRow(-tid, name, tuple(json.loads(aliases))) for tid, name, aliases in rows)
+        return OverlayIndex(IndexRow(-tid, name, tuple(json.loads(aliases))) for tid, name, aliases in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +60,7 @@ class Scope:
     """What one server sees: its overlay (possibly empty) over the shipped index."""
 
     shipped: TermIndex
-    overlay: TermIndex = EMPTY
+    overlay: OverlayIndex = EMPTY
 
     def name(self, term_id: int) -> str | None:
         index = self.overlay if is_server_term(term_id) else self.shipped
@@ -79,6 +96,14 @@ class Scope:
         shipped = [c for c in self.shipped.autocomplete(text, limit=limit) if not self._hidden(c.term_id)]
         return (own + shipped)[:limit]
 
+    def explain(self, text: str, shipped: TermFinder) -> tuple[int, ...]:
+        """The terms ``text`` names: the server's own first, then the shipped ones it does not hide, each group
+        in the order they appear."""
+        if not len(self.overlay):
+            return shipped.find(text)
+        own = self.overlay.finder.find(text)
+        return own + tuple(t for t in shipped.find(text) if not self._hidden(t))
+
     def _hidden(self, shipped_id: int) -> bool:
         """A shipped term whose name the server gave to a term of its own: that name now means the server's."""
         name = self.shipped.names.get(shipped_id, "")
@@ -108,15 +133,15 @@ class Overlays:
         self.load = load
         self.with_terms = with_terms
         self.size = size
-        self._cache: OrderedDict[int, TermIndex] = OrderedDict()
+        self._cache: OrderedDict[int, OverlayIndex] = OrderedDict()
         self._versions: dict[int, int] = {}
-        self._building: dict[int, asyncio.Task[TermIndex]] = {}
+        self._building: dict[int, asyncio.Task[OverlayIndex]] = {}
         self.builds = 0
 
     def __len__(self) -> int:
         return len(self._cache)
 
-    async def get(self, guild_id: int | None) -> TermIndex:
+    async def get(self, guild_id: int | None) -> OverlayIndex:
         """The overlay of ``guild_id`` (EMPTY for a server without terms, or outside a server)."""
         if guild_id is None or guild_id not in self.with_terms:
             return EMPTY
@@ -131,7 +156,7 @@ class Overlays:
             task.add_done_callback(lambda _t: self._building.pop(guild_id, None))
         return await asyncio.shield(task)
 
-    async def _build(self, guild_id: int) -> TermIndex:
+    async def _build(self, guild_id: int) -> OverlayIndex:
         version = self._versions.get(guild_id, 0)
         overlay = build_overlay(await self.load(guild_id))
         self.builds += 1

@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 
 MAX_SUGGESTIONS = 5
 MAX_RESULTS = 10
+MAX_EXPLAINED = 10  # terms listed by "Explain terms"; the rest are counted
+MAX_EXPLAIN_TEXT = 10_000  # text read by "Explain terms": a long message and its embed; the rest is not read
 MAX_QUERY = 200  # longer input is cut before matching: no term name is this long
 MAX_TERM_ID = 2**63 - 1  # ids are SQLite integers; a larger one in a forged button cannot exist
 SERVER_HEADING = "This server's own term"
 MAX_PROBLEMS_SHOWN = 15
 PROBLEM_CHARS = 180  # one problem per line in a reload's answer (15 of them fit in 2000 characters)
 FIRST_LINE = 120
+EXPLAIN_LINE = 200  # the first sentence of each term "Explain terms" lists: 10 such lines fit an embed twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,8 @@ def notice(text: str) -> Reply:
 
 
 class Replies:
-    """Answers for /define, /search, /random, the term buttons and the glossary admin commands."""
+    """Answers for /define, /search, /random, Explain terms and /explain, the term buttons and the glossary admin
+    commands."""
 
     def __init__(
         self,
@@ -149,17 +153,24 @@ class Replies:
             primary_buttons=True,
         )
 
+    async def _line(
+        self, term_id: int, snapshot: Snapshot, scope: Scope, guild_id: int | None, *, category: bool, limit: int
+    ) -> str:
+        """One term in a list: its name in bold (with its category if asked) and the first sentence of its card."""
+        card = await self._card_of(term_id, snapshot, guild_id, scope)
+        first = first_sentence(card.entry.definition, limit) if card and card.entry.definition else ""
+        name = f"**{shorten(scope.name(term_id) or '?', limits.TERM_NAME)}**"
+        kind = snapshot.index.categories.get(term_id) if category else None
+        return name + (f" ({kind})" if kind else "") + (f" · {first}" if first else "")
+
     async def _choose(
         self, text: str, term_ids: tuple[int, ...], snapshot: Snapshot, scope: Scope, guild_id: int | None
     ) -> Reply:
         """Several terms answer to ``text``: each with its category and first sentence, and a button each."""
-        lines = []
-        for term_id in term_ids[:MAX_SUGGESTIONS]:
-            card = await self._card_of(term_id, snapshot, guild_id, scope)
-            category = snapshot.index.categories.get(term_id)
-            first = first_sentence(card.entry.definition, FIRST_LINE) if card and card.entry.definition else ""
-            name = shorten(scope.name(term_id) or "?", limits.TERM_NAME)
-            lines.append(f"**{name}**" + (f" ({category})" if category else "") + (f" · {first}" if first else ""))
+        lines = [
+            await self._line(term_id, snapshot, scope, guild_id, category=True, limit=FIRST_LINE)
+            for term_id in term_ids[:MAX_SUGGESTIONS]
+        ]
         text = f"{quote(text)} can mean:\n" + "\n".join(lines)
         return Reply(
             shorten(text, limits.MESSAGE_CONTENT),
@@ -167,6 +178,32 @@ class Replies:
             ephemeral=True,
             primary_buttons=True,
         )
+
+    async def explain(self, text: str, guild_id: int | None = None) -> Reply:
+        """The answer to "Explain terms" and /explain, private: the glossary terms ``text`` names (the server's
+        own first), in the order they appear, each with the first sentence of its card and a button to the card."""
+        text = clean(text)[:MAX_EXPLAIN_TEXT]
+        if not text.strip():
+            return notice("There is no text to explain there. To look a term up, use `/define`.")
+        snapshot = self.library.current
+        scope = await self.scope(guild_id, snapshot)
+        found = scope.explain(text, snapshot.finder)
+        if not found:
+            return notice("No glossary terms found in that text. To look a term up, use `/define`.")
+        shown = list(found[:MAX_EXPLAINED])
+        lines = [
+            await self._line(term_id, snapshot, scope, guild_id, category=False, limit=EXPLAIN_LINE)
+            for term_id in shown
+        ]
+        if len(found) > len(shown):
+            lines.append(f"*…and {len(found) - len(shown)} more.*")
+        embed = {
+            "type": "rich",
+            "title": f"{len(found)} glossary term{'s' if len(found) > 1 else ''} found",
+            "description": shorten("\n".join(lines), limits.EMBED_DESCRIPTION),
+            "footer": {"text": shorten(f"{snapshot.name} · a button opens the full card", limits.EMBED_FOOTER)},
+        }
+        return Reply(embed=embed, buttons=self._buttons(scope, shown), ephemeral=True)
 
     async def autocomplete(self, text: str, guild_id: int | None = None) -> list[Choice]:
         """Up to 25 choices for what has been typed so far (the server's own terms first)."""

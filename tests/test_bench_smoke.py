@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:  # `bench` is not an installed package; plain `pyt
     sys.path.insert(0, str(ROOT))
 
 from bench import report, synth  # noqa: E402
+from bench.explain import MESSAGE_CHARS, measure_explain, messages  # noqa: E402
 from bench.load import measure_load, stored_rows  # noqa: E402
 from bench.matching import measure_matching  # noqa: E402
 from bench.render import measure_cards  # noqa: E402
@@ -70,9 +71,10 @@ async def measured(dataset: synth.Dataset, tmp_path: Path) -> dict[str, Any]:
         assert len(rows) == SIZE
         matching = measure_matching(library.index, rows, dataset.load_queries())
         cards = await measure_cards(library, seed=1)
+        explain = measure_explain(await library.store.index_rows(library.current.generation), seed=1)
     finally:
         await library.db.close()
-    return {"cold": cold, "serve": {"warm": warm, "matching": matching, "cards": cards}}
+    return {"cold": cold, "serve": {"warm": warm, "matching": matching, "cards": cards, "explain": explain}}
 
 
 async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) -> None:
@@ -91,6 +93,26 @@ async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) ->
     versus = matching["suggest"]["versus_difflib"]
     assert versus["queries"] > 0 and 0 <= versus["difflib"]["top3"] <= 1 and versus["speedup_p50"] > 0
     assert 0 <= matching["suggest"]["ours"]["top1"] <= matching["suggest"]["ours"]["top3"] <= 1
+
+
+async def test_explain_measures_messages_and_both_builds(measured: dict[str, Any]) -> None:
+    explain = measured["serve"]["explain"]
+    message = explain["message"]
+    assert message["n"] > 0 and message["p50_us"] <= message["p99_us"] <= message["max_us"] <= explain["max_call_us"]
+    assert message["chars"] == MESSAGE_CHARS and message["terms_per_message"] > 1
+    assert explain["adversarial"]["n"] > 0 and explain["adversarial"]["worst_input"]
+    for built in (explain["index"], explain["finder"]):
+        assert built["seconds"] > 0 and built["mb"] > 0
+    assert explain["finder"]["keys"] >= SIZE and explain["finder"]["automaton"]["nodes_count"] > 0
+
+
+def test_explain_messages_are_deterministic_and_full_length() -> None:
+    from bot.model import IndexRow
+
+    rows = [IndexRow(i, f"Sparse Cache {i}", (f"SC{i}",)) for i in range(1, 50)]
+    first = messages(rows, seed=3, count=5)
+    assert first == messages(rows, seed=3, count=5) != messages(rows, seed=4, count=5)
+    assert all(len(text) == MESSAGE_CHARS for text in first)
 
 
 async def test_term_of_the_day_hands_every_post_over(tmp_path: Path) -> None:
@@ -115,6 +137,7 @@ async def test_report_table_judges_targets(measured: dict[str, Any], tmp_path: P
     }
     text = report.table(results)
     assert "Targets" in text and "not measured" in text and "exact lookup (name) p99" in text
+    assert "explain terms: 4,000-char message" in text and "build: explain finder (automaton)" in text
     judged = report.judged_targets(results)
     assert {row["result"] for row in judged} <= {report.PASS, report.MISS, report.NOT_MEASURED}
 

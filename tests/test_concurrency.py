@@ -46,21 +46,26 @@ class Poster:
         return len(self.sent)
 
 
-async def test_every_lookup_during_reloads_sees_one_whole_glossary(db: Database, write_yaml) -> None:
-    folder = write_yaml("g.yaml", VERSIONS["a"])
-    library = Library(db, folder)
+async def _serving_version_a(db: Database, write_yaml) -> tuple[Library, Replies]:
+    library = Library(db, write_yaml("g.yaml", VERSIONS["a"]))
     await library.load()
-    replies = Replies(library, MissLog(db))
+    return library, Replies(library, MissLog(db))
+
+
+async def _reload_back_and_forth(library: Library, write_yaml, done: asyncio.Event) -> None:
+    """Reload B, A, B, A, B (each a rebuild), then set ``done``."""
+    for version in "babab":
+        write_yaml("g.yaml", VERSIONS[version])
+        report = await library.reload()
+        assert report.ok and report.rebuilt
+    done.set()
+
+
+async def test_every_lookup_during_reloads_sees_one_whole_glossary(db: Database, write_yaml) -> None:
+    library, replies = await _serving_version_a(db, write_yaml)
     done = asyncio.Event()
     answers: list[tuple[str, str]] = []
     problems: list[str] = []
-
-    async def reloads() -> None:
-        for version in "babab":
-            write_yaml("g.yaml", VERSIONS[version])
-            report = await library.reload()
-            assert report.ok and report.rebuilt
-        done.set()
 
     async def lookups() -> None:
         finishing = False
@@ -75,13 +80,33 @@ async def test_every_lookup_during_reloads_sees_one_whole_glossary(db: Database,
                 answers.append((snapshot.content_hash, card.embed["description"][8]))  # "Version A/B"
             await asyncio.sleep(0)
 
-    await asyncio.gather(reloads(), lookups(), lookups())
+    await asyncio.gather(_reload_back_and_forth(library, write_yaml, done), lookups(), lookups())
     assert problems == []
     by_glossary: dict[str, set[str]] = {}
     for content_hash, version in answers:
         by_glossary.setdefault(content_hash, set()).add(version)
     assert len(by_glossary) >= 2 and all(len(v) == 1 for v in by_glossary.values())  # never a mix
     assert library.index.lookup("only in b") is not None and library.index.lookup("only in a") is None
+
+
+async def test_explain_during_reloads_answers_from_one_whole_glossary(db: Database, write_yaml) -> None:
+    library, replies = await _serving_version_a(db, write_yaml)
+    done = asyncio.Event()
+    seen: list[tuple[str, ...]] = []
+
+    async def explains() -> None:
+        finishing = False
+        while not finishing:
+            finishing = done.is_set()
+            reply = await replies.explain("term 3, then only in a, then only in b")
+            assert reply.embed is not None
+            text = reply.embed["description"]
+            seen.append((*(label for _, label in reply.buttons), text.split("Version ")[1][0]))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(_reload_back_and_forth(library, write_yaml, done), explains(), explains())
+    # The finder and the cards always come from one glossary: A's extra term with A's definitions, or B's with B's.
+    assert set(seen) == {("Term 3", "Only In A", "A"), ("Term 3", "Only In B", "B")}
 
 
 async def test_a_request_on_the_old_glossary_finishes_on_it_after_the_swap(db: Database, write_yaml) -> None:
