@@ -339,3 +339,23 @@ async def test_random_picks_from_the_server_terms_too(terms: ServerTerms) -> Non
     assert -zorp.id in picks and any(p is not None and p > 0 for p in picks)
     elsewhere = await terms.scope(OTHER)
     assert -zorp.id not in {elsewhere.random_id(rng) for _ in range(3_000)}
+
+
+async def test_explain_finds_the_servers_own_terms_first_and_only_there(terms: ServerTerms, library: Library) -> None:
+    from bot.misses import MissLog
+
+    replies = Replies(library, MissLog(library.db), server=terms)
+    zorp = await terms.add(ADMIN, form("Zorp Engine", aliases="ZE"))
+    shadow = await terms.add(ADMIN, form("Transformer", "The power supply in our lab."))
+    text = "Our RAG bot runs on the zorp engine; the ZE needs a new Transformer."
+    here = await replies.explain(text, GUILD)
+    assert here.embed is not None
+    buttons = [term_id for term_id, _ in here.buttons]
+    shipped_rag = library.current.index.lookup("RAG")
+    # The server's own terms come first, in the order they appear; its Transformer hides the shipped one.
+    assert buttons == [-zorp.id, -shadow.id, shipped_rag]
+    assert "Our build robot." in here.embed["description"]
+    elsewhere = await replies.explain(text, OTHER)
+    names = [label for _, label in elsewhere.buttons]
+    assert "Zorp Engine" not in names and "Transformer" in names
+    assert all(term_id > 0 for term_id, _ in elsewhere.buttons)
