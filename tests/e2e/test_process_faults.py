@@ -33,9 +33,9 @@ async def test_a_corrupt_database_is_one_line_and_an_exit(emulator: Emulator, tm
 
 
 async def test_a_token_refused_by_the_gateway_is_one_line(emulator: Emulator, default_world, tmp_path: Path) -> None:
+    # Refused at IDENTIFY, as Discord does: closing after it raced READY, and the bot then (rightly) reconnected.
+    emulator.refuse_identify()
     process = await start_bot(tmp_path, **emulator_settings(emulator, tmp_path))
-    await emulator.wait_for("identify", timeout=30)
-    await emulator.close_gateway(4004, reason="Authentication failed.")
     log = await finished(process, tmp_path)
     assert process.returncode == 1
     assert [line.split(": ", 1)[1] for line in log_lines(log, "ERROR")] == [TOKEN_REFUSED]

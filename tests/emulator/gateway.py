@@ -208,6 +208,7 @@ class Gateway:
         self.connections: list[GatewayConnection] = []
         self.open = asyncio.Event()
         self.open.set()
+        self.refused_tokens = 0  # IDENTIFYs still to refuse with 4004 whatever their token
 
     # ---- routing --------------------------------------------------------------------------
     def live_sessions(self) -> list[GatewaySession]:
@@ -360,7 +361,8 @@ class Gateway:
     def _identify_refusal(self, d: Json) -> tuple[int, str, Json] | None:
         """Why Discord would refuse this IDENTIFY: (close code, message, event data), or None if it is fine."""
         emu = self.emu
-        if d.get("token") != emu.token:
+        if self.refused_tokens or d.get("token") != emu.token:
+            self.refused_tokens = max(0, self.refused_tokens - 1)
             return CLOSE_AUTHENTICATION_FAILED, "Authentication failed.", {"reason": "authentication failed"}
         shard = d.get("shard") or [0, 1]
         try:

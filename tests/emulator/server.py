@@ -249,6 +249,7 @@ class Emulator:
     # ---- gateway faults (emu.gateway_faults) ------------------------------------------------------------------
     close_gateway = delegate("gateway_faults", GatewayFaults.close_gateway)
     drop_gateway = delegate("gateway_faults", GatewayFaults.drop_gateway)
+    refuse_identify = delegate("gateway_faults", GatewayFaults.refuse_identify)
     send_reconnect = delegate("gateway_faults", GatewayFaults.send_reconnect)
     invalidate_session = delegate("gateway_faults", GatewayFaults.invalidate_session)
     request_heartbeat = delegate("gateway_faults", GatewayFaults.request_heartbeat)

@@ -147,6 +147,22 @@ async def test_raw_gateway_plain_and_close_codes(emulator: Emulator, default_wor
             assert closed.data == 4014
 
 
+async def test_refuse_identify_closes_the_next_identify_with_4004_once(emulator: Emulator, default_world) -> None:
+    emulator.refuse_identify()
+    identify = {"op": 2, "d": {"token": emulator.token, "intents": 1, "properties": {}}}
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(emulator.gateway_url + "?v=10&encoding=json") as ws:
+            await ws.receive(timeout=5)  # HELLO
+            await ws.send_json(identify)
+            closed = await ws.receive(timeout=5)
+            assert closed.type is aiohttp.WSMsgType.CLOSE and closed.data == 4004
+        async with session.ws_connect(emulator.gateway_url + "?v=10&encoding=json") as ws:
+            await ws.receive(timeout=5)
+            await ws.send_json(identify)
+            ready = json.loads((await ws.receive(timeout=5)).data)
+            assert ready["t"] == "READY"  # only the next one was refused
+
+
 async def test_bad_token_fails_login(emulator: Emulator, default_world: DefaultWorld) -> None:
     with pytest.raises(discord.LoginFailure):
         async with run_client(emulator, TinyBot(), token="not-the-token"):

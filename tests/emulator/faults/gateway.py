@@ -31,6 +31,11 @@ class GatewayFaults:
         """
         return await self.gateway.close_connections(shard_id, code, reason)
 
+    def refuse_identify(self, times: int = 1) -> None:
+        """Refuse the next ``times`` IDENTIFYs with 4004, as Discord does when the token was reset after the
+        client logged in over REST: the gateway, not REST, is what says the token is wrong."""
+        self.gateway.refused_tokens += times
+
     async def drop_gateway(self, *, shard_id: int | None = None) -> int:
         """Abort the TCP connection(s) without a close frame; the session stays resumable.
 
