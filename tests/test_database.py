@@ -206,3 +206,32 @@ async def terminate_connections(url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def test_close_never_hangs_on_a_write_that_does_not_finish(
+    db_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop must end: a transaction stuck in its body is cut off after a bound and rolled back."""
+    from bot.database import postgres, sqlite
+
+    monkeypatch.setattr(sqlite, "CLOSE_WAIT_S", 0.2)
+    monkeypatch.setattr(postgres, "CLOSE_WAIT_S", 0.2)
+    db = await open_database(db_target)
+    inside, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta(key, value) VALUES (?, ?)", ("stuck", "1"))
+            inside.set()
+            await never.wait()
+
+    task = asyncio.create_task(stuck())
+    await inside.wait()
+    await asyncio.wait_for(db.close(), 10)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    db = await open_database(db_target)
+    try:
+        assert await db.fetchall("SELECT value FROM meta WHERE key = ?", ("stuck",)) == []
+    finally:
+        await db.close()

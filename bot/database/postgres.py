@@ -34,6 +34,7 @@ from bot.database.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT_S = 5.0  # a statement still under way when the bot stops gets this long to finish
 POOL_MIN, POOL_MAX = 2, 10  # enough for a process's concurrent reads; PostgreSQL's default allows 100 in all
 RETRIES = (0.1, 0.3, 1.0)  # seconds between attempts after a lost connection
 COMMAND_TIMEOUT = 30.0
@@ -225,7 +226,12 @@ class PostgresDatabase(Database):
             await asyncio.gather(self._listener_task, *self._callbacks, return_exceptions=True)
         if self._listener is not None and not self._listener.is_closed():
             await self._listener.close()
-        await self._pool.close()
+        try:
+            # The pool waits for every connection to come back; one held by a stuck statement must not hang a stop.
+            await asyncio.wait_for(self._pool.close(), CLOSE_WAIT_S)
+        except TimeoutError:
+            log.warning("closing the database with a statement still under way after %.0f s: cut off", CLOSE_WAIT_S)
+            self._pool.terminate()
 
 
 def _reason(exc: BaseException) -> str:

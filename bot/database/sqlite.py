@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 WRITE_BUSY_MS = 10_000  # a writer waits this long for another process's write lock before giving up
 READ_BUSY_MS = 2_000  # readers rarely wait at all (WAL); this only covers a checkpoint's brief lock
+CLOSE_WAIT_S = 5.0  # a write still under way when the bot stops gets this long to finish
 
 
 class SqliteTransaction(Transaction):
@@ -119,9 +120,16 @@ class SqliteDatabase(Database):
         return list(await self._reader.execute_fetchall(sql, params))
 
     async def close(self) -> None:
+        """Close both connections. A write still under way gets ``CLOSE_WAIT_S`` to finish; after that its
+        connection is closed anyway (SQLite rolls the transaction back), so a stop never hangs on it."""
         await self._reader.close()
-        async with self._lock:
-            await self._writer.close()
+        try:
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await self._lock.acquire()
+        except TimeoutError:
+            log.warning("closing the database with a write still under way after %.0f s: it is rolled back",
+                        CLOSE_WAIT_S)  # fmt: skip
+        await self._writer.close()
 
 
 async def _connect(path: Path, busy_ms: int) -> aiosqlite.Connection:
