@@ -44,6 +44,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate, compress, count
 from typing import Any
 
@@ -260,7 +261,8 @@ class _Text:
     and its chunks (what spaces separate: "gen-ai" and "I/O" are one chunk of two words)."""
 
     def __init__(self, text: str) -> None:
-        self.parts, self.words, self.chunks = _pieces(_prepared(text))
+        self.prepared = _prepared(text)
+        self.parts, self.words, self.chunks = _pieces(self.prepared)
         self.stream = "".join(self.words)
         self.word_starts, self.word_ends = _positions(self.words)
         self.starts, self.ends = set(self.word_starts), set(self.word_ends)
@@ -268,6 +270,12 @@ class _Text:
     def words_in(self, begin: int, stop: int) -> range:
         """The positions of the words that make up ``begin:stop`` (which starts and ends at words)."""
         return range(bisect_left(self.word_starts, begin), bisect_left(self.word_ends, stop) + 1)
+
+    @cached_property
+    def written_chunks(self) -> list[str] | None:
+        """The chunks as written, one for each of ``chunks`` (ASCII text; None otherwise, where folding may drop
+        some): the case-exact spellings are looked up in them without joining words again."""
+        return _split(self.prepared, _SPLIT_SPACES) if self.prepared.isascii() else None
 
     def written(self, begin: int, stop: int) -> str:
         """The words of a match as the text writes them (joined without what separated them)."""
@@ -354,7 +362,8 @@ class TermFinder:
             begin, stop = chunk_starts[chunk], chunk_ends[chunk]
             group = self._one_word.get(text.chunks[chunk])
             if group is None:
-                group = self._cased.get(text.written(begin, stop))
+                written = text.written_chunks
+                group = self._cased.get(written[chunk] if written is not None else text.written(begin, stop))
             if group is not None:
                 yield begin, begin - stop, group
 
