@@ -75,3 +75,10 @@ class ManualClock:
         async with asyncio.timeout(timeout):
             while self.sleeps < count:
                 await self._slept.wait()
+
+    async def wait_until_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 — a guard, not a wait
+        """Until a scheduler sleeps towards an instant still ahead: it has finished everything that was due (its
+        posts sent and recorded), so moving the clock now starts a new pass."""
+        async with asyncio.timeout(timeout):
+            while self.sleeping_until is None or self.sleeping_until <= self._now:
+                await self._slept.wait()

@@ -43,3 +43,16 @@ async def test_sleepers_wake_when_time_reaches_them_or_when_woken() -> None:
     wake.set()
     await asyncio.wait_for(woken, 5)
     assert clock.now() == nine and clock.sleeps == 2
+
+
+async def test_wait_until_idle_waits_for_a_sleep_towards_the_future() -> None:
+    clock = ManualClock()
+    wake = asyncio.Event()
+    idle = asyncio.ensure_future(clock.wait_until_idle())
+    due = asyncio.ensure_future(clock.sleep_until(clock.now(), wake))  # already due: returns, not idle
+    await due
+    assert not idle.done()
+    later = asyncio.ensure_future(clock.sleep_until(clock.now() + timedelta(hours=1), wake))
+    await idle  # a sleep towards an instant ahead: done
+    wake.set()
+    await later

@@ -172,6 +172,7 @@ async def test_reloads_lookups_and_ticks_at_once(
                 mark = emulator.mark()
                 clock.advance(timedelta(minutes=2) if day == 0 else timedelta(days=1))
                 await emulator.wait_for("message_create", lambda e: e["channel_id"] == w.general.id, since=mark)
+                await clock.wait_until_idle()  # the post is recorded before the next day begins
 
         reloaded, titles, _ = await asyncio.gather(reloads(), lookups(), posts())
         schedules = await services.db.fetchall("SELECT guild_id, enabled FROM tod_schedules")
