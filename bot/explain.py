@@ -357,7 +357,7 @@ class TermFinder:
             return  # every chunk is one word
         # Chunks of several words ("gen-ai"): those with a word starting inside them.
         chunk_starts, chunk_ends = _positions(text.chunks)
-        inside = set(text.word_starts).difference(chunk_starts)
+        inside = text.starts.difference(chunk_starts)
         for chunk in {bisect_right(chunk_starts, start) - 1 for start in inside}:
             begin, stop = chunk_starts[chunk], chunk_ends[chunk]
             group = self._one_word.get(text.chunks[chunk])
