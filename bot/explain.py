@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, compress, count
+from operator import sub
 from typing import Any
 
 import ahocorasick
@@ -62,7 +63,10 @@ BREAK = "\x00"  # a word of its own between words of different terms; never part
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _CODE = re.compile(r"```.*?```|``.+?``|`[^`]+`", re.S)
-_LINK = re.compile(r"://|www\.", re.I)  # literal, so the search runs at C speed; the link is found around it
+# Links are found around a literal "://" or "www." searched for in the lower-cased text (str.find runs at C
+# speed; a case-insensitive pattern would step through every character).
+_LINK_MARKS = ("://", "www.")
+_LINK = re.compile(r"://|www\.", re.I)  # for text that is not ASCII, where lower-casing may move characters
 _SPACE = re.compile(r"\s")
 _MENTION = re.compile(  # people, roles, channels, commands, custom emoji, timestamps, server guide links
     r"<(?:@[!&]?\d+|#\d+|/[^<>\n]+:\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|id:\w+)>|@(?:everyone|here)\b"
@@ -89,17 +93,30 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
 
 
+def _link_marks(text: str) -> list[tuple[int, int]]:
+    """Where each ``://`` or ``www.`` of ``text`` starts and ends, in order."""
+    if not text.isascii():
+        return [found.span() for found in _LINK.finditer(text)]
+    lowered = text.lower()
+    marks: list[tuple[int, int]] = []
+    for mark in _LINK_MARKS:
+        begin = lowered.find(mark)
+        while begin >= 0:
+            marks.append((begin, begin + len(mark)))
+            begin = lowered.find(mark, begin + 1)
+    return sorted(marks)
+
+
 def _without_links(text: str) -> str:
     """``text`` with each link (``scheme://…`` or ``www.…`` up to the next space) replaced by a line break."""
     pieces: list[str] = []
     last = 0
-    for found in _LINK.finditer(text):
-        begin = found.start()
+    for begin, end in _link_marks(text):
         if begin < last:
             continue  # inside a link already cut
         while begin > last and (text[begin - 1].isalnum() or text[begin - 1] in "+.-"):
             begin -= 1  # back over the scheme ("https"), not over "[text](" before it
-        space = _SPACE.search(text, found.end())
+        space = _SPACE.search(text, end)
         pieces += (text[last:begin], "\n")
         last = space.start() if space else len(text)
     pieces.append(text[last:])
@@ -345,17 +362,23 @@ class TermFinder:
         else:
             self._one_word[spelling] = group
 
-    def _word_hits(self, text: _Text) -> Iterator[Candidate]:
+    def _word_hits(self, text: _Text) -> list[Candidate]:
         """One-word keys: each word of the text, then each chunk of several words, probed in the dicts (once
-        per distinct word: the probes are C-speed set operations; only hits cost Python steps)."""
-        starts, ends = text.word_starts, text.word_ends
+        per distinct word: the probes and the candidates they make are C-speed set and map operations)."""
+        hits: list[Candidate] = []
         for table, pieces in ((self._one_word, text.words), (self._cased, text.parts)):
             found = table.keys() & set(pieces)
-            for i in compress(count(), map(found.__contains__, pieces)) if found else ():
-                yield starts[i], starts[i] - ends[i], table[pieces[i]]
-        if len(text.chunks) == len(text.words):
-            return  # every chunk is one word
-        # Chunks of several words ("gen-ai"): those with a word starting inside them.
+            if found:
+                at = list(compress(count(), map(found.__contains__, pieces)))
+                begins = list(map(text.word_starts.__getitem__, at))
+                lengths = map(sub, begins, map(text.word_ends.__getitem__, at))  # negative: longest first
+                hits += zip(begins, lengths, map(table.__getitem__, map(pieces.__getitem__, at)), strict=True)
+        if len(text.chunks) != len(text.words):  # some chunk has several words
+            hits += self._chunk_hits(text)
+        return hits
+
+    def _chunk_hits(self, text: _Text) -> Iterator[Candidate]:
+        """Chunks of several words ("gen-ai") that are keys: those with a word starting inside them."""
         chunk_starts, chunk_ends = _positions(text.chunks)
         inside = text.starts.difference(chunk_starts)
         for chunk in {bisect_right(chunk_starts, start) - 1 for start in inside}:
