@@ -21,7 +21,7 @@ from bot.server_replies import Prefill, ServerReplies
 from bot.server_rules import Form
 from bot.server_terms import Actor
 from bot.text import shorten
-from bot.views import ACTION_ITEMS, edit, send
+from bot.views import ACTION_ITEMS, Admitted, edit, send
 
 REOPEN_PREFIX = "gb:sr:"
 REMOVE_PREFIX = "gb:sx:"
@@ -137,7 +137,7 @@ async def answer_modal(interaction: discord.Interaction) -> None:
 Button = discord.ui.DynamicItem[discord.ui.Button[Any]]
 
 
-class ReopenButton(Button, template=re.escape(REOPEN_PREFIX) + r"(?P<token>[\w-]{1,40})"):
+class ReopenButton(Admitted, Button, template=re.escape(REOPEN_PREFIX) + r"(?P<token>[\w-]{1,40})"):
     """Reopens the modal with the text that was refused, as it was typed."""
 
     def __init__(self, token: str, label: str = "Edit and try again") -> None:
@@ -151,21 +151,15 @@ class ReopenButton(Button, template=re.escape(REOPEN_PREFIX) + r"(?P<token>[\w-]
     ) -> ReopenButton:
         return cls(match["token"], item.label or "Edit and try again")
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await host(interaction).admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            found = host(interaction).services.server_replies.reopen(self.token, interaction.user.id)
-            if isinstance(found, Prefill):
-                await open_modal(interaction, found)
-            else:
-                await send(interaction, found)
-        except Exception as error:
-            await host(interaction).report_error(interaction, error)
+    async def act(self, interaction: discord.Interaction) -> None:
+        found = host(interaction).services.server_replies.reopen(self.token, interaction.user.id)
+        if isinstance(found, Prefill):
+            await open_modal(interaction, found)
+        else:
+            await send(interaction, found)
 
 
-class RemoveButton(Button, template=re.escape(REMOVE_PREFIX) + r"(?P<id>[0-9]{1,20})"):
+class RemoveButton(Admitted, Button, template=re.escape(REMOVE_PREFIX) + r"(?P<id>[0-9]{1,20})"):
     """Confirms removing a server term; the confirmation is replaced by what happened."""
 
     def __init__(self, term_id: int, label: str = "Remove") -> None:
@@ -179,15 +173,9 @@ class RemoveButton(Button, template=re.escape(REMOVE_PREFIX) + r"(?P<id>[0-9]{1,
     ) -> RemoveButton:
         return cls(int(match["id"]), item.label or "Remove")
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await host(interaction).admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            reply = await host(interaction).services.server_replies.remove(actor_of(interaction), self.term_id)
-            await edit(interaction, reply)
-        except Exception as error:
-            await host(interaction).report_error(interaction, error)
+    async def act(self, interaction: discord.Interaction) -> None:
+        reply = await host(interaction).services.server_replies.remove(actor_of(interaction), self.term_id)
+        await edit(interaction, reply)
 
 
 def _reopen(action: Action) -> discord.ui.Item[Any]:

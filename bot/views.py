@@ -49,12 +49,33 @@ class Host(Protocol):
     async def report_error(self, interaction: discord.Interaction, error: Exception) -> None: ...
 
 
+class Admitted:
+    """What every persistent button does alike: the bot admits the click (none while it stops), :meth:`act`
+    answers it, and a failure takes the bot's one error path. Mixed in before ``DynamicItem``."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        bot: Host = interaction.client  # type: ignore[assignment]
+        return await bot.admit(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.act(interaction)
+        except Exception as error:  # one error path for buttons too
+            bot: Host = interaction.client  # type: ignore[assignment]
+            await bot.report_error(interaction, error)
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
 def term_custom_id(term_id: int) -> str:
     return f"{SERVER_TERM_PREFIX}{-term_id}" if term_id < 0 else f"{TERM_PREFIX}{term_id}"
 
 
 class TermButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(TERM_PREFIX) + r"(?P<id>[0-9]{1,20})"
+    Admitted,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(TERM_PREFIX) + r"(?P<id>[0-9]{1,20})",
 ):
     """A button that opens a term's card: in place on a private message, privately on a public one."""
 
@@ -68,22 +89,15 @@ class TermButton(
     ) -> TermButton:
         return cls(int(match["id"]), item.label or "?", item.style)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def act(self, interaction: discord.Interaction) -> None:
         bot: Host = interaction.client  # type: ignore[assignment]
-        return await bot.admit(interaction)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: Host = interaction.client  # type: ignore[assignment]
-        try:
-            message = interaction.message
-            in_place = message is not None and message.flags.ephemeral
-            reply = await bot.replies.open(self.term_id, ephemeral=True, guild_id=interaction.guild_id)
-            if in_place and reply.embed is not None:
-                await edit(interaction, reply)
-            else:
-                await send(interaction, reply)
-        except Exception as error:  # one error path for buttons too
-            await bot.report_error(interaction, error)
+        message = interaction.message
+        in_place = message is not None and message.flags.ephemeral
+        reply = await bot.replies.open(self.term_id, ephemeral=True, guild_id=interaction.guild_id)
+        if in_place and reply.embed is not None:
+            await edit(interaction, reply)
+        else:
+            await send(interaction, reply)
 
 
 class ServerTermButton(TermButton, template=re.escape(SERVER_TERM_PREFIX) + r"(?P<id>[0-9]{1,20})"):
