@@ -255,9 +255,7 @@ def parse_file(file: str, path: Path) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        out = FileResult()
-        out.problems.append(error(file, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}"))
-        return out
+        return _unreadable(file, exc.strerror or str(exc))
     return read_file(file, data)
 
 
@@ -270,14 +268,18 @@ def read_file(file: str, data: bytes) -> FileResult:
     except SyntaxProblem as exc:
         reader.out.problems.append(exc.problem)
         return reader.out
-    except (Unreadable, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        reader.out.problems.append(error(file, 1, "unreadable", f"cannot read the file: {reason or exc}"))
-        return reader.out
+    except Unreadable as exc:
+        return _unreadable(file, str(exc))
     reader.document(document)
     for entry, lines in reader.out.entries:
         _fit(reader, entry, lines)  # per entry, so done here, in parallel when files are
     return reader.out
+
+
+def _unreadable(file: str, reason: str) -> FileResult:
+    out = FileResult()
+    out.problems.append(error(file, 1, "unreadable", f"cannot read the file: {reason}"))
+    return out
 
 
 def _fit(reader: _Reader, entry: Entry, lines: Lines) -> None:

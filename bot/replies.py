@@ -244,7 +244,7 @@ class Replies:
         if self.server is not None and guild_id is not None and len(scope.overlay):
             words = query.split()[:10]
             own = [(-tid, name) for tid, name in await self.server.store.search(guild_id, words, MAX_RESULTS)]
-        shipped = [(t, n) for t, n in await self.library.search(query, MAX_RESULTS, snapshot) if scope.has(t)]
+        shipped = await self.library.search(query, MAX_RESULTS, snapshot)
         return list(dict.fromkeys((tid, name) for tid, name in named + own + shipped if scope.has(tid)))[:MAX_RESULTS]
 
     async def search(self, query: str, guild_id: int | None = None) -> Reply:

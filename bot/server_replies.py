@@ -190,8 +190,7 @@ class ServerReplies:
         return notice("Last changes, newest first:\n" + "\n".join(lines))
 
     async def export(self, guild_id: int) -> Reply:
-        data = await self.terms.export(guild_id)
-        count = len(await self.terms.store.index_rows(guild_id))
+        data, count = await self.terms.export(guild_id)
         text = f"This server's {count} term(s), in the glossary file format. Edit it and `/glossary import` it back."
         return Reply(text, ephemeral=True, files=((EXPORT_NAME, data),))
 

@@ -32,6 +32,9 @@ IMPORT_BYTES = 1_000_000  # an exported file of 2,000 full terms is about 600 KB
 _PING = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
 _SPLIT = re.compile(r"[,\n]")
 _NOT_KEPT = ("id", "category", "tags", "sections", "see_also_links")
+# What an imported entry keeps of where it came from: nothing (a server term has no file, category or tags).
+_BARE = {"category": "", "tags": (), "sections": (), "see_also_links": (), "source": "", "id": "", "glossary": "",
+         "attribution": ""}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,5 @@ def _checked(file: str, result: FileResult, problems: list[Problem]) -> list[Ent
                 error(file, lines.line_of("term"), "duplicate", f"'{entry.term[:40]}' is also at line {seen[norm]}")
             )
         seen.setdefault(norm, lines.line)
-        bare = {"category": "", "tags": (), "sections": (), "see_also_links": (), "source": "", "id": ""}
-        entries.append(replace(entry, **bare, glossary="", attribution=""))
+        entries.append(replace(entry, **_BARE))
     return entries

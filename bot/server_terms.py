@@ -157,12 +157,13 @@ class ServerTerms:
         """The last 25 changes, newest first."""
         return await self.store.history(guild_id, HISTORY)
 
-    async def export(self, guild_id: int) -> bytes:
-        """The server's terms as a glossary YAML file (what an import reads back)."""
+    async def export(self, guild_id: int) -> tuple[bytes, int]:
+        """The server's terms as a glossary YAML file (what an import reads back), and how many there are."""
         terms = await ServerTermStore.terms(self.db, guild_id)
         name = (await self.store.settings(guild_id)).glossary_name or DEFAULT_GLOSSARY
         document = {"glossary": name, "terms": [_exported(t.entry) for t in terms]}
-        return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100).encode()
+        data = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100).encode()
+        return data, len(terms)
 
     # -- changing -----------------------------------------------------------------------------------------------
     async def _allowed(self, actor: Actor, form: Form | None = None) -> None:
@@ -300,7 +301,7 @@ class ServerTerms:
             await self._begin(tx, actor)
             report = await self._replace_all(tx, actor, entries)
         self._after(actor, True)
-        return ImportReport(report.added, report.changed, report.removed, tuple(p for p in parsed.problems))
+        return replace(report, warnings=parsed.problems)
 
     def _linked(self, entries: Sequence[Entry]) -> list[Entry]:
         """Entries whose related names are all known (in the file or the shipped glossary); others dropped."""

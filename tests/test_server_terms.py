@@ -164,7 +164,8 @@ async def test_export_then_import_round_trip(terms: ServerTerms) -> None:
     await terms.add(ADMIN, form("Blip", "A small release."))
     await terms.link(ADMIN, "Zorp", "Blip")
     await terms.faq(ADMIN, "Zorp", "Who?", "Infra.")
-    exported = await terms.export(GUILD)
+    exported, count = await terms.export(GUILD)
+    assert count == 2
     document = yaml.safe_load(exported)
     assert document["glossary"] == "Test Guild glossary"
     assert document["terms"][0] == {
