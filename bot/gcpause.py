@@ -1,9 +1,9 @@
 """Pausing Python's cycle collector while a glossary load builds millions of objects.
 
 Every object a load creates survives to the end, so collections midway find nothing to free and only cost time
-(seconds at 100,000 terms). Collection is process-wide; pausing it for the length of a load is harmless. A load
-builds its index in one thread while another writes the database, so pauses nest across threads: the collector
-comes back when the last of them ends, not the first.
+(seconds at 100,000 terms). Collection is process-wide; pausing it for the length of a load is harmless. Pauses
+overlap across threads (a reload parses and builds its index in worker threads while the event loop builds a
+server's overlay), so they nest: the collector comes back when the last of them ends, not the first.
 """
 
 from __future__ import annotations

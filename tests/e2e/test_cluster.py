@@ -98,7 +98,7 @@ async def schedule_all_due_now(cluster: Cluster) -> None:
 @pytest.fixture
 async def cluster(emulator: Emulator, postgres_server: object, tmp_path: Path) -> Cluster:
     world, channels = seed_servers(emulator)
-    folder = tmp_path / "shared"
+    folder = tmp_path / "cluster-glossary"  # one glossary folder every process of the cluster reads
     folder.mkdir()
     (folder / "glossary.yaml").write_text(GLOSSARY)
     made = Cluster(emulator, world, channels, await new_postgres_database(postgres_server), folder)
