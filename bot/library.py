@@ -19,12 +19,13 @@ from pathlib import Path
 from bot.database import Database, DatabaseUnavailable
 from bot.explain import TermFinder
 from bot.gcpause import gc_paused
-from bot.loader import default_name_for, parse
+from bot.index_process import IndexBuild, build
+from bot.loader import default_name_for, is_large, parse
 from bot.matching import TermIndex
 from bot.model import Card, Entry, Glossary, IndexRow
 from bot.problems import GlossaryError, Problem
 from bot.sources import read_sources
-from bot.store import Generation, GlossaryStore, chunks, unique_aliases
+from bot.store import Generation, GlossaryStore, chunks, index_rows_of
 
 log = logging.getLogger(__name__)
 CARD_CACHE_SIZE = 1024
@@ -65,9 +66,7 @@ class LoadReport:
 
 
 def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
-    with gc_paused():
-        index = TermIndex(rows)
-        finder = TermFinder(rows)
+    index, finder = build(rows)
     aliases = sum(len(row.aliases) for row in rows)
     return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder)
 
@@ -124,11 +123,7 @@ class Library:
             warnings: tuple[Problem, ...] = ()
             rebuilt = force or published is None or published.content_hash != digest
             if rebuilt:
-                glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
-                published, rows = await self._write(glossary)
-                warnings = glossary.warnings
-                del glossary  # the index and the finder need only the rows: let the entries go before building them
-                snapshot = await asyncio.to_thread(_snapshot, published, rows)
+                snapshot, warnings = await self._rebuild(sources, digest)
             else:
                 assert published is not None
                 snapshot = await self._snapshot_of(published)
@@ -162,25 +157,35 @@ class Library:
         self._current = snapshot  # from here on, requests read the new generation
         self._cards.clear()
 
-    async def _write(self, glossary: Glossary) -> tuple[Generation, tuple[IndexRow, ...]]:
-        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; what the index of the
-        new generation is built from."""
+    async def _rebuild(self, sources: list[tuple[str, Path]], digest: str) -> tuple[Snapshot, tuple[Problem, ...]]:
+        """Parse the files, write them as a new generation and publish it; its snapshot, and the warnings.
+
+        A large glossary's index is built by a helper process while the database is written
+        (:mod:`bot.index_process`); the collector is paused throughout, as every object made here lives on.
+        """
+        with gc_paused(), IndexBuild(helper=is_large(sources)) as building:
+            glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
+            published, aliases = await self._write(glossary, building)
+            warnings = glossary.warnings
+            del glossary  # the index and the finder need only the rows: let the entries go before they arrive
+            index, finder = await building.result()
+        return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder), warnings
+
+    async def _write(self, glossary: Glossary, build: IndexBuild) -> tuple[Generation, int]:
+        """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; the generation and
+        its number of aliases. The index rows go to ``build`` as soon as the term ids are known."""
         async with self.db.transaction() as tx:
             generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
             ids = await self.store.term_ids(tx, glossary)
+        rows = await asyncio.to_thread(index_rows_of, glossary, ids)
+        build.submit(rows)
         parts = chunks(glossary, ids, generation)
-        while (rows := await asyncio.to_thread(next, parts, None)) is not None:
+        while (chunk := await asyncio.to_thread(next, parts, None)) is not None:
             async with self.db.transaction() as tx:
-                await self.store.write(tx, rows)
+                await self.store.write(tx, chunk)
         async with self.db.transaction() as tx:
             await self.store.publish(tx, generation)
-        index_rows = await asyncio.to_thread(
-            lambda: tuple(
-                IndexRow(tid, e.term, unique_aliases(e), e.category, not e.definition)
-                for tid, e in zip(ids, glossary.entries, strict=True)
-            )
-        )
-        return Generation(generation, glossary.name, glossary.content_hash), index_rows
+        return Generation(generation, glossary.name, glossary.content_hash), sum(len(row.aliases) for row in rows)
 
     async def _discard_old(self, generation: int) -> None:
         """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this

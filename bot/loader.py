@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from bot import limits
 from bot.cards import overflows
 from bot.gcpause import gc_paused
-from bot.model import Entry, Faq, Glossary, Link, Section
+from bot.model import Entry, Faq, Glossary, Link, Section, pickled_by_fields
 from bot.problems import GlossaryError, Problem, error, warning
 from bot.resolve import resolve
 from bot.sources import SyntaxProblem, Unreadable, parse_document, read_sources
@@ -64,6 +64,7 @@ def _item_line(items: Any, number: int, fallback: int) -> int:
     return lines[number] if lines and number < len(lines) else fallback
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Lines:
     """Where an entry and its keys are, kept after the parsed tree is dropped (it is large)."""
@@ -304,15 +305,20 @@ def _fit(reader: _Reader, entry: Entry, lines: Lines) -> None:
         )
 
 
+def is_large(sources: list[tuple[str, Path]]) -> bool:
+    """Whether a glossary is large enough for work in other processes to pay for starting them (and the machine
+    has the cores for it)."""
+    return (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for _, path in sources) >= PARALLEL_BYTES
+
+
 def _parse_files(sources: list[tuple[str, Path]]) -> list[FileResult]:
     """Parse every file; a large glossary of several files is parsed by two processes at once.
 
     YAML parsing is most of a cold load (about 5 s per 80 MB even with libyaml); on two cores, two processes
     nearly halve it, and the parsed trees never enter this process's memory.
     """
-    size = sum(path.stat().st_size for _, path in sources)
     workers = min(PARSE_PROCESSES, len(sources), os.cpu_count() or 1)
-    if size < PARALLEL_BYTES or workers < 2:
+    if workers < 2 or not is_large(sources):
         return [parse_file(file, path) for file, path in sources]
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

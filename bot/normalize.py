@@ -12,16 +12,16 @@ import re
 import unicodedata
 
 _KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-# ASCII text (nearly every name) takes a C-speed path: lower-case, then drop everything but letters and digits.
-_ASCII_DROP = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
-_MEANINGFUL = frozenset("#+.")
+# ASCII text (nearly every name) takes a C-speed path: as bytes, drop everything but letters and digits, then
+# lower-case (bytes.translate is a table lookup; str.translate looks each character up in a dict: 3x slower).
+_ASCII_DROP = bytes(c for c in range(128) if not chr(c).isalnum())
 # A word with the "#"/"+" suffix that names a language (c#, c++, k-means++), or ".word" at the very start (.net).
 _SYMBOL_WORDS = re.compile(r"(^\.)?([^\W_]+)([#+]*)")
 
 
 def _letters(text: str) -> str:
     if text.isascii():
-        return text.lower().translate(_ASCII_DROP)
+        return text.encode().translate(None, _ASCII_DROP).lower().decode()
     folded = unicodedata.normalize("NFKD", text).casefold()
     return "".join(ch for ch in folded if ch in _KEEP or (ch.isalnum() and not unicodedata.combining(ch)))
 
@@ -30,7 +30,7 @@ def normalize(text: str) -> str:
     """The comparison key of ``text``: lower-case letters and digits (accents folded), plus the symbols that
     make a different word."""
     key = _letters(text)
-    if key and _MEANINGFUL.isdisjoint(text):
+    if key and "#" not in text and "+" not in text and "." not in text:  # no symbol that makes a different word
         return key
     stripped = text.strip()
     if not key:  # symbols only: ">>>" and "..." are names in their own right

@@ -261,6 +261,14 @@ def unique_aliases(entry: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
+def index_rows_of(glossary: Glossary, ids: Sequence[int]) -> tuple[IndexRow, ...]:
+    """What the in-memory index is built from, for each entry of ``glossary`` (``ids``: their term ids)."""
+    return tuple(
+        IndexRow(tid, e.term, unique_aliases(e), e.category, not e.definition)
+        for tid, e in zip(ids, glossary.entries, strict=True)
+    )
+
+
 def chunks(glossary: Glossary, ids: Sequence[int], generation: int) -> Iterator[Rows]:
     """A generation's rows in chunks of ``WRITE_CHUNK`` terms."""
     for start in range(0, len(glossary.entries), WRITE_CHUNK):

@@ -12,6 +12,7 @@ rare document with an explicit tag or a merge key (``<<``) goes through that rou
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,102 +86,122 @@ class _NeedsNodes(Exception):
 
 
 _STR, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"
-_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_PLAIN_TAGS = (None, "!")
+_CONTAINER_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_NO_KEY = object()  # a mapping's frame before its next key has been read
 
 
-class _Builder:
-    """Builds one document from parser events: containers on a stack, scalars resolved as PyYAML would."""
+def _resolved(loader: LineLoader, event: yaml.ScalarEvent) -> Any:
+    """A plain scalar that may be something other than a string (a number, a boolean, null), as PyYAML reads it."""
+    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag == _MERGE:
+        raise _NeedsNodes
+    return loader.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+
+
+def _container(event: yaml.Event) -> LineDict | LineList:
+    if event.tag not in _CONTAINER_TAGS:
+        raise _NeedsNodes
+    if type(event) is yaml.MappingStartEvent:
+        mapping = LineDict()
+        mapping.line = event.start_mark.line + 1
+        return mapping
+    return LineList()
+
+
+def _put(mapping: LineDict, key: Any, line: int, value: Any) -> None:
+    # Interned: the same dozen keys repeat in every entry, and one object each is what pickle sends once.
+    key = sys.intern(key if isinstance(key, str) else str(key))
+    if key in mapping.key_lines:
+        mapping.duplicate_keys.append((key, line))
+    mapping.key_lines[key] = line
+    mapping[key] = value
+
+
+class _Document:
+    """What building one document keeps besides its containers: its anchors, and how many documents the
+    stream had so far (one is allowed)."""
+
+    __slots__ = ("anchors", "documents", "loader")
 
     def __init__(self, loader: LineLoader) -> None:
         self.loader = loader
         self.anchors: dict[str, Any] = {}
-        self.stack: list[tuple[LineDict | LineList, list[Any]]] = []  # container, pending key (maps)
-        self.root: Any = None
+        self.documents = 0
 
-    def scalar(self, event: yaml.ScalarEvent) -> Any:
-        if event.tag not in (None, "!"):
-            raise _NeedsNodes
-        if event.style or not event.implicit[0]:
-            return event.value  # quoted or block: a string
-        value = event.value
-        if value and value[0] not in self.loader.yaml_implicit_resolvers:
-            return value  # the common case: nothing but a string can start this way
-        tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
-        if tag == _STR:
-            return value
-        if tag == _MERGE:
-            raise _NeedsNodes
-        return self.loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark))
 
-    def add(self, value: Any, event: yaml.Event) -> None:
-        if event.anchor:
-            self.anchors[event.anchor] = value
-        if not self.stack:
-            self.root = value
-            return
-        container, key = self.stack[-1]
-        line = event.start_mark.line + 1
-        if isinstance(container, LineList):
-            container.append(value)
-            container.lines.append(line)
-        elif not key:
-            key.append((value, line))
-        else:
-            self.put(container, *key.pop(), value)
+_SKIP, _END = object(), object()  # events that carry no value; the end of the stream
 
-    @staticmethod
-    def put(data: LineDict, key: Any, line: int, value: Any) -> None:
-        key = key if isinstance(key, str) else str(key)
-        if key in data.key_lines:
-            data.duplicate_keys.append((key, line))
-        data.key_lines[key] = line
-        data[key] = value
 
-    def start(self, event: yaml.Event) -> None:
-        if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-            raise _NeedsNodes
-        container: LineDict | LineList
-        if isinstance(event, yaml.MappingStartEvent):
-            container = LineDict()
-            container.line = event.start_mark.line + 1
-        else:
-            container = LineList()
-        self.add(container, event)
-        self.stack.append((container, []))
+def _scalar(doc: _Document, event: yaml.ScalarEvent) -> Any:
+    """A scalar's value: a string, unless it is plain text that starts like a number, a boolean or null."""
+    if event.tag not in _PLAIN_TAGS:
+        raise _NeedsNodes
+    value = event.value
+    if not event.style and event.implicit[0] and (not value or value[0] in doc.loader.yaml_implicit_resolvers):
+        return _resolved(doc.loader, event)
+    return value
 
-    def feed(self, event: yaml.Event) -> None:
+
+def _other(doc: _Document, event: yaml.Event, kind: type) -> Any:
+    """The value a non-scalar event starts (a new container) or names (an alias), else a marker."""
+    if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        return _container(event)
+    if kind is yaml.AliasEvent:
+        if event.anchor not in doc.anchors:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        return doc.anchors[event.anchor]
+    if kind is yaml.DocumentStartEvent:
+        doc.documents += 1
+        if doc.documents > 1:
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", None, "but found another document", event.start_mark
+            )
+    return _END if kind is yaml.StreamEndEvent else _SKIP
+
+
+def _build(loader: LineLoader) -> Any:
+    """The document, built from the parser's events in one loop that runs for every scalar of a glossary (about
+    40 per entry), so the common steps are inline: the containers being built are a stack of plain lists
+    ``[container, is a mapping, pending key, its line]``, the bottom one a list that receives the root."""
+    get_event, doc = loader.get_event, _Document(loader)
+    frame: list[Any] = [LineList(), False, _NO_KEY, 0]
+    stack = [frame]
+    while (event := get_event()) is not None:
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            self.add(self.scalar(event), event)
-        elif kind in _STARTS:
-            self.start(event)
-        elif kind in _ENDS:
-            self.stack.pop()
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in self.anchors:
-                raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-                )
-            self.add(self.anchors[event.anchor], event)
+            value = _scalar(doc, event)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+            frame = stack[-1]
+            continue
+        elif (value := _other(doc, event, kind)) is _SKIP:
+            continue
+        elif value is _END:
+            break
+        if event.anchor:
+            doc.anchors[event.anchor] = value
+        if not frame[1]:
+            frame[0].append(value)
+            frame[0].lines.append(event.start_mark.line + 1)
+        elif frame[2] is _NO_KEY:
+            frame[2], frame[3] = value, event.start_mark.line + 1
+        else:
+            _put(frame[0], frame[2], frame[3], value)
+            frame[2] = _NO_KEY
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            frame = [value, kind is yaml.MappingStartEvent, _NO_KEY, 0]
+            stack.append(frame)
+    return stack[0][0][0] if stack[0][0] else None
 
 
 def load(text: str | bytes) -> Any:
     """Parse one YAML document. Raises ``yaml.YAMLError`` (with ``problem_mark``) on bad syntax."""
     loader = LineLoader(text)
     try:
-        builder = _Builder(loader)
-        documents = 0
-        while (event := loader.get_event()) is not None and not isinstance(event, yaml.StreamEndEvent):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise yaml.composer.ComposerError(
-                        "expected a single document in the stream", None, "but found another document",
-                        event.start_mark,
-                    )  # fmt: skip
-            builder.feed(event)
-        return builder.root
+        return _build(loader)
     except _NeedsNodes:
         return yaml.load(text, Loader=LineLoader)
     finally:

@@ -33,6 +33,16 @@ def test_normalize_ignores_case_spacing_and_punctuation() -> None:
     assert singulars("loss") == []
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_normalize_of_ascii_text_is_its_letters_and_digits_lower_cased(text: str) -> None:
+    """ASCII text takes a faster path (bytes); it must give the key the general rule gives."""
+    letters = "".join(ch for ch in text.casefold() if ch.isalnum())
+    if letters and not set("#+.") & set(text):
+        assert normalize(text) == letters
+    assert normalize(text) == normalize(text.upper()) == normalize(text.lower())
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
