@@ -77,6 +77,7 @@ async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
     import bot.store
     from bot.database import open_database
     from bot.database.sqlite import SqliteTransaction
+    from bot.index_process import IndexBuild
     from bot.library import Library
     from bot.loader import load_glossary
 
@@ -125,24 +126,16 @@ async def profile_write(ds: synth.Dataset, workdir: Path) -> None:
                 return
             yield rows
 
-    def timed_snapshot(*args: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return snapshot(*args)
-        finally:
-            spent["(index built: TermIndex, worker thread)"] += time.perf_counter() - started
-
     normalize, transaction = bot.store.normalize, db.transaction
-    build_chunks, snapshot = bot.library.chunks, bot.library._snapshot
+    build_chunks = bot.library.chunks
     patch(bot.store, "normalize", counting_normalize)
     for name in ("execute", "executemany", "fetchall"):
         patch(SqliteTransaction, name, timed_statement(getattr(SqliteTransaction, name)))
     patch(bot.library, "chunks", timed_chunks)
-    patch(bot.library, "_snapshot", timed_snapshot)
     db.transaction = timed_transaction  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
-        await library._write(glossary)
+        await library._write(glossary, IndexBuild(helper=False))  # the index is built elsewhere, not timed here
         total = time.perf_counter() - started
     finally:
         for (owner, name), original in originals.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import limits
 from bot.model import Card, Entry, Link
@@ -32,9 +32,11 @@ def color_for(category: str) -> int:
     return PALETTE[zlib.crc32(category.strip().casefold().encode()) % len(PALETTE)]
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One piece of a card's text: which entry key it comes from, what it is called, and its own limit."""
+class Part(NamedTuple):
+    """One piece of a card's text: which entry key it comes from, what it is called, and its own limit.
+
+    A named tuple, not a dataclass: every entry's parts are laid out when a glossary loads (to warn about text
+    that will be cut), and a tuple is made at C speed."""
 
     key: str  # the glossary key it comes from ("definition", "faq", ...), to locate warnings
     label: str  # for messages to the operator ("FAQ 2", "section 'Problem it addresses'")
@@ -175,13 +177,13 @@ def overflows(entry: Entry, glossary_name: str = "G" * limits.GLOSSARY_NAME) -> 
 def _fits(laid: list[Part]) -> bool:
     """Whether nothing can be cut: each part within its limit, and so much room left in the 6000 that every
     field title gets its full 256 characters whatever comes before it."""
-    fields = [part for part in laid if part.name]
-    total = sum(len(part.text) + len(part.name) for part in laid)
-    return (
-        len(fields) <= limits.EMBED_FIELDS
-        and total <= limits.EMBED_TOTAL - 2 * limits.EMBED_FIELD_NAME
-        and all(len(part.text) <= part.limit and len(part.name) <= limits.EMBED_FIELD_NAME for part in laid)
-    )
+    total = fields = 0
+    for part in laid:
+        if len(part.text) > part.limit or len(part.name) > limits.EMBED_FIELD_NAME:
+            return False
+        total += len(part.text) + len(part.name)
+        fields += bool(part.name)
+    return fields <= limits.EMBED_FIELDS and total <= limits.EMBED_TOTAL - 2 * limits.EMBED_FIELD_NAME
 
 
 def embed_length(embed: dict[str, Any]) -> int:

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -80,7 +80,7 @@ def _helper(conn: Connection) -> None:
 
 class IndexBuild:
     """One build: :meth:`submit` the rows, then :meth:`result`. With ``helper``, in a helper process (started
-    at once); otherwise in a worker thread, when the result is asked for."""
+    at once); otherwise in a worker thread, when the result is asked for (the rows are kept until then)."""
 
     def __init__(self, helper: bool) -> None:
         self._rows: Sequence[IndexRow] = ()
@@ -103,21 +103,25 @@ class IndexBuild:
             self.close()
 
     def submit(self, rows: Sequence[IndexRow]) -> None:
-        """Hand over the rows; the helper starts building at once (they are sent from a thread: pickling 100,000
-        rows takes a moment, and the write goes on meanwhile)."""
-        self._rows = rows
-        if self._stream is not None:
+        """Hand over the rows. The helper starts building at once; they are sent from a thread (pickling 100,000
+        rows takes a moment, and the write goes on meanwhile) and then let go here: they hold the names of the
+        parsed entries, and with them the memory of entries that are otherwise freed."""
+        if self._stream is None:
+            self._rows = rows
+        else:
             self._sending = asyncio.ensure_future(asyncio.to_thread(self._send, self._stream, rows))
 
-    async def result(self) -> Built:
-        """The index and finder of the submitted rows."""
-        if self._stream is not None:
-            sent = self._sending is not None and await self._sending
-            built = await asyncio.to_thread(self._receive, self._stream) if sent else None
-            if built is not None:
-                return built
-            log.warning("the index helper process stopped before it was done: the index is built in this process")
-        return await asyncio.to_thread(build, self._rows)
+    async def result(self, reread: Callable[[], Awaitable[Sequence[IndexRow]]]) -> Built:
+        """The index and finder of the submitted rows; ``reread`` gets the rows again (from the database) if the
+        helper could not deliver."""
+        if self._stream is None:
+            return await asyncio.to_thread(build, self._rows)
+        sent = self._sending is not None and await self._sending
+        built = await asyncio.to_thread(self._receive, self._stream) if sent else None
+        if built is not None:
+            return built
+        log.warning("the index helper process stopped before it was done: the index is built in this process")
+        return await asyncio.to_thread(build, await reread())
 
     @staticmethod
     def _send(stream: _Stream, rows: Sequence[IndexRow]) -> bool:

@@ -168,7 +168,7 @@ class Library:
             published, aliases = await self._write(glossary, building)
             warnings = glossary.warnings
             del glossary  # the index and the finder need only the rows: let the entries go before they arrive
-            index, finder = await building.result()
+            index, finder = await building.result(lambda: self.store.index_rows(published.generation))
         return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder), warnings
 
     async def _write(self, glossary: Glossary, build: IndexBuild) -> tuple[Generation, int]:

@@ -41,6 +41,8 @@ ENTRY_KEYS = (
     "related",
     "see_also_links",
 )
+_ENTRY_KEY_SET = frozenset(ENTRY_KEYS)
+_SCALARS = (str, int, float)  # what a text field may be written as (not bool, though it is an int)
 FILE_KEYS = frozenset({"glossary", "attribution", "terms"})
 FAQ_KEYS = frozenset({"q", "a"})
 LINK_KEYS = frozenset({"url", "title"})
@@ -99,9 +101,11 @@ class _Reader:
 
     def text(self, item: Any, key: str) -> str:
         value = item.get(key)
+        if type(value) is str:  # nearly always: the checks below are for everything else
+            return value.strip()
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if isinstance(value, bool) or not isinstance(value, _SCALARS):
             self.warn(line_of(item, key), "wrong type", f"'{key}' must be text: ignored")
             return ""
         return str(value).strip()
@@ -110,12 +114,12 @@ class _Reader:
         value = item.get(key)
         if value is None:
             return ()
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
+        if isinstance(value, _SCALARS) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list):
             self.warn(line_of(item, key), "wrong type", f"'{key}' must be a list of text: ignored")
             return ()
-        out = [str(v).strip() for v in value if isinstance(v, str | int | float) and not isinstance(v, bool)]
+        out = [str(v).strip() for v in value if isinstance(v, _SCALARS) and not isinstance(v, bool)]
         if len(out) < len(value):
             self.warn(line_of(item, key), "wrong type", f"'{key}' has items that are not text: those were ignored")
         return tuple(dict.fromkeys(v for v in out if v))
@@ -130,7 +134,7 @@ class _Reader:
         out = []
         for number, element in enumerate(value):
             where = _item_line(value, number, line_of(item, key))
-            if isinstance(element, dict):
+            if isinstance(element, dict) and not element.keys() <= keys:
                 for unknown in sorted(element.keys() - keys):
                     self.warn(line_of(element, unknown), "unknown key", f"unknown key '{unknown}' in {key}: ignored")
             made = make(element, where)
@@ -185,7 +189,7 @@ class _Reader:
             return None
         for key, line in getattr(item, "duplicate_keys", ()):
             self.warn(line, "duplicate key", f"key '{key}' appears twice in this entry: the last one is used")
-        for key in item.keys() - ENTRY_KEYS:
+        for key in item.keys() - _ENTRY_KEY_SET:
             count, first = self.out.unknown.get(key, (0, line_of(item, key)))
             self.out.unknown[key] = (count + 1, first)
         term = self.text(item, "term")
@@ -248,7 +252,7 @@ class _Reader:
         for number, item in enumerate(items):
             entry = self.entry(item, _item_line(items, number, line_of(document)))
             if entry is not None:
-                self.out.entries.append((entry, Lines(line_of(item), dict(getattr(item, "key_lines", {})))))
+                self.out.entries.append((entry, Lines(line_of(item), getattr(item, "key_lines", {}))))
 
 
 def parse_file(file: str, path: Path) -> FileResult:

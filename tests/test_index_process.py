@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
+import multiprocessing
 
 import pytest
 
@@ -38,13 +38,24 @@ async def test_the_helper_builds_what_this_process_would() -> None:
     expected_index, expected_finder = build(rows)
     with IndexBuild(helper=True) as building:
         building.submit(rows)
-        index, finder = await building.result()
+        index, finder = await building.result(_never)
     _same(index, expected_index)
     assert finder.find(TEXT) == expected_finder.find(TEXT) and len(finder.find(TEXT)) >= 4
 
 
+async def _never() -> tuple[IndexRow, ...]:
+    raise AssertionError("the rows were read again, though the helper delivered")
+
+
 async def test_a_helper_that_dies_is_replaced_by_a_build_here(caplog: pytest.LogCaptureFixture) -> None:
+    """The helper does not keep the rows here (they would pin the parsed entries' memory): they are read again."""
     rows = _rows()
+    reread: list[bool] = []
+
+    async def again() -> tuple[IndexRow, ...]:
+        reread.append(True)
+        return rows
+
     with IndexBuild(helper=True) as building:
         building.submit(rows)
         process = building._process
@@ -52,10 +63,18 @@ async def test_a_helper_that_dies_is_replaced_by_a_build_here(caplog: pytest.Log
         process.kill()
         await asyncio.to_thread(process.join)
         with caplog.at_level(logging.WARNING, logger="bot.index_process"):
-            index, finder = await building.result()
+            index, finder = await building.result(again)
     _same(index, build(rows)[0])
-    assert finder.find(TEXT)
+    assert finder.find(TEXT) and reread == [True]
     assert "stopped before it was done" in caplog.text
+
+
+async def test_without_the_helper_the_rows_are_built_here() -> None:
+    rows = _rows()
+    with IndexBuild(helper=False) as building:
+        building.submit(rows)
+        index, _ = await building.result(_never)
+    _same(index, build(rows)[0])
 
 
 async def test_closing_a_build_nobody_waits_for_stops_the_helper() -> None:
@@ -69,7 +88,7 @@ async def test_closing_a_build_nobody_waits_for_stops_the_helper() -> None:
 
 
 async def test_a_load_with_the_helper_serves_what_a_load_without_it_serves(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large glossaries take the helper route; which route a load takes must not show in what it serves."""
     plain = Library(db, SHIPPED)
@@ -82,3 +101,40 @@ async def test_a_load_with_the_helper_serves_what_a_load_without_it_serves(
     assert helped.current.finder.find(TEXT) == plain.current.finder.find(TEXT)
     card = await helped.card(helped.index.find("RAG")[0])
     assert card is not None and card.entry.term == "Retrieval-Augmented Generation"
+
+
+async def test_a_load_whose_helper_fails_reads_the_rows_back_and_serves(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    plain = Library(db, SHIPPED)
+    await plain.load()
+    monkeypatch.setattr(library_module, "is_large", lambda sources: True)
+    monkeypatch.setattr(IndexBuild, "_receive", staticmethod(lambda stream: None))  # as when the helper died
+    helped = Library(db, SHIPPED)
+    with caplog.at_level(logging.WARNING, logger="bot.index_process"):
+        report = await helped.load(force=True)
+    assert report.ok and "stopped before it was done" in caplog.text
+    _same(helped.index, plain.index)
+    assert helped.current.finder.find(TEXT) == plain.current.finder.find(TEXT)
+
+
+async def test_a_load_cancelled_while_the_helper_builds_leaves_no_process(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop during a cold load: the load's task is cancelled, and the helper goes with it."""
+    monkeypatch.setattr(library_module, "is_large", lambda sources: True)
+    submitted = asyncio.Event()
+    submit = IndexBuild.submit
+
+    def submit_and_tell(self: IndexBuild, rows: tuple[IndexRow, ...]) -> None:
+        submit(self, rows)
+        submitted.set()
+
+    monkeypatch.setattr(IndexBuild, "submit", submit_and_tell)
+    loading = asyncio.ensure_future(Library(sqlite_db, SHIPPED).load())
+    await submitted.wait()
+    assert [p.name for p in multiprocessing.active_children()] == ["glossary-index"]
+    loading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await loading
+    assert multiprocessing.active_children() == []
