@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,11 +26,12 @@ from bot.matching import TermIndex
 from bot.model import Card, Entry, Glossary, IndexRow
 from bot.problems import GlossaryError, Problem
 from bot.sources import read_sources
-from bot.store import Generation, GlossaryStore, chunks, index_rows_of
+from bot.store import Generation, GlossaryStore, Rows, chunks, index_rows_of
 
 log = logging.getLogger(__name__)
 CARD_CACHE_SIZE = 1024
 UNAVAILABLE = "*The full card is briefly unavailable (the database is not answering); try again in a moment.*"
+WRITERS = 2  # chunks of a new generation written at once
 GRACE = timedelta(minutes=10)  # how long a replaced generation stays for requests still on it
 
 
@@ -179,13 +181,28 @@ class Library:
             ids = await self.store.term_ids(tx, glossary)
         rows = await asyncio.to_thread(index_rows_of, glossary, ids)
         build.submit(rows)
-        parts = chunks(glossary, ids, generation)
-        while (chunk := await asyncio.to_thread(next, parts, None)) is not None:
-            async with self.db.transaction() as tx:
-                await self.store.write(tx, chunk)
+        await self._write_chunks(chunks(glossary, ids, generation))
         async with self.db.transaction() as tx:
             await self.store.publish(tx, generation)
         return Generation(generation, glossary.name, glossary.content_hash), sum(len(row.aliases) for row in rows)
+
+    async def _write_chunks(self, parts: Iterator[Rows]) -> None:
+        """Write each chunk in its own transaction, two writers at a time: while one chunk is written, the next
+        one's rows are made (and PostgreSQL, which indexes what it is sent, writes both on two cores)."""
+        taking = asyncio.Lock()  # a generator is not to be advanced from two threads at once
+
+        async def writer() -> None:
+            while True:
+                async with taking:
+                    rows = await asyncio.to_thread(next, parts, None)
+                if rows is None:
+                    return
+                async with self.db.transaction() as tx:
+                    await self.store.write(tx, rows)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(WRITERS):
+                group.create_task(writer())
 
     async def _discard_old(self, generation: int) -> None:
         """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this

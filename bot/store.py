@@ -172,10 +172,18 @@ class GlossaryStore:
     @staticmethod
     async def term_ids(tx: Transaction, glossary: Glossary) -> list[int]:
         """Each entry's stable term id (by its key), creating ids for keys never seen before."""
-        await tx.executemany(
-            "INSERT INTO term_keys(norm, name) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING",
-            zip(glossary.keys, (e.term for e in glossary.entries), strict=True),
-        )
+        names = [e.term for e in glossary.entries]
+        if tx.dialect == POSTGRES:  # one statement: executemany costs PostgreSQL a round of its protocol per key
+            await tx.execute(
+                "INSERT INTO term_keys(norm, name) SELECT * FROM unnest(?::text[], ?::text[])"
+                " ON CONFLICT (norm) DO NOTHING",
+                (list(glossary.keys), names),
+            )
+        else:
+            await tx.executemany(
+                "INSERT INTO term_keys(norm, name) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING",
+                zip(glossary.keys, names, strict=True),
+            )
         ids = {norm: tid for norm, tid in await tx.fetchall("SELECT norm, id FROM term_keys")}
         return [ids[key] for key in glossary.keys]
 
