@@ -6,7 +6,7 @@ acronyms case-sensitive), the synthetic definitions' phrases, and about one glos
 words, written as people write them (lower case, plural, hyphenated), with punctuation, inline code, links and
 mentions. Adversarial inputs are timed as well; each call is timed alone, as the bot makes it on the event loop.
 
-Build time is measured with the collector paused, as ``bot.library._snapshot`` builds both; memory is what
+Build time is measured with the collector paused, as ``bot.index_process.build`` builds both; memory is what
 ``tracemalloc`` sees allocated by a second build (the automaton allocates through Python's allocator, so it is
 included), because a resident-size difference in a process that already holds one glossary is mostly noise.
 """

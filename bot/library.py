@@ -1,6 +1,7 @@
 """The glossary being served, and how it is loaded and replaced.
 
-A load parses and validates the files in a worker thread (a reload never stalls the event loop), writes the
+A load parses and validates the files in a worker thread (a reload never stalls the event loop; a large
+glossary is parsed by two processes, and its index built by a third while the database is written), writes the
 result as a new generation beside the one being served, and only then swaps in a new :class:`Snapshot` in
 one assignment. A request takes the snapshot once and reads every card from that snapshot's generation, so
 it sees the old glossary or the new one, never a mix; a glossary that fails validation changes nothing.
@@ -200,9 +201,14 @@ class Library:
                 async with self.db.transaction() as tx:
                     await self.store.write(tx, rows)
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(WRITERS):
-                group.create_task(writer())
+        writers = [asyncio.ensure_future(writer()) for _ in range(WRITERS)]
+        try:
+            await asyncio.gather(*writers)  # the first failure as it is (a TaskGroup would wrap it in a group)
+        except BaseException:
+            for task in writers:
+                task.cancel()
+            await asyncio.gather(*writers, return_exceptions=True)
+            raise
 
     async def _discard_old(self, generation: int) -> None:
         """Drop generations nobody reads any more: superseded more than ``GRACE`` ago (a request, in this

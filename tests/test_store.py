@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import POSTGRES, Database, open_database
+from bot import store as store_module
+from bot.database import POSTGRES, Database, DatabaseUnavailable, Transaction, open_database
 from bot.library import Library
 from bot.loader import GlossaryError
 from bot.misses import MissLog
-from bot.store import fts_query
+from bot.store import GlossaryStore, Rows, fts_query
 from tests.conftest import SHIPPED
 
 SMALL = """
@@ -103,6 +104,32 @@ async def test_failed_reload_keeps_serving_the_last_good_glossary(db, write_yaml
     assert card is not None and [r.name for r in card.related] == ["Beta"]
     published = await library.store.published()
     assert published is not None and published.name == "Small" and published.generation == library.current.generation
+
+
+async def test_a_chunk_that_cannot_be_written_fails_the_load_as_it_is(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks are written two at a time: the failure of one stops the other, reaches the caller as the error it
+    was (not wrapped), and the glossary being served stays, with nothing half-written published."""
+    library = Library(db, SHIPPED)
+    await library.load()
+    served = library.current
+    monkeypatch.setattr(store_module, "WRITE_CHUNK", 40)
+    written: list[int] = []
+    write = GlossaryStore.write
+
+    async def fail_the_third(tx: Transaction, rows: Rows) -> None:
+        written.append(len(rows.terms))
+        if len(written) == 3:
+            raise DatabaseUnavailable("the database stopped answering")
+        await write(tx, rows)
+
+    monkeypatch.setattr(GlossaryStore, "write", staticmethod(fail_the_third))
+    with pytest.raises(DatabaseUnavailable):
+        await library.load(force=True)
+    assert library.current is served and len(written) <= 4 < len(served.index) // 40
+    published = await library.store.published()
+    assert published is not None and published.generation == served.generation
+    card = await library.card(served.index.lookup("RAG"))
+    assert card is not None and card.entry.term == "Retrieval-Augmented Generation"
 
 
 async def test_broken_glossary_at_start_raises_with_problems(db, write_yaml) -> None:
