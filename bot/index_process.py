@@ -57,6 +57,10 @@ class _Stream:
         self.writer.write(_SEND)
         self.writer.flush()
 
+    def signalled(self) -> bool:
+        """Wait for the other end's :meth:`signal`; False if it closed instead."""
+        return self.reader.read(1) == _SEND
+
     def close(self) -> None:
         for part in (self.reader, self.writer, self.conn):
             with contextlib.suppress(OSError):
@@ -70,7 +74,7 @@ def _helper(conn: Connection) -> None:
         rows = stream.receive()
         built = build(rows)  # type: ignore[arg-type]
         del rows
-        if stream.reader.read(1) == _SEND:
+        if stream.signalled():
             stream.send(built)
     except (EOFError, OSError):  # the parent gave up, or stopped: nobody wants the index any more
         pass

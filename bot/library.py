@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.database import Database, DatabaseUnavailable
 from bot.explain import TermFinder
 from bot.gcpause import gc_paused
-from bot.index_process import IndexBuild, build
+from bot.index_process import Built, IndexBuild, build
 from bot.loader import default_name_for, is_large, parse
 from bot.matching import TermIndex
 from bot.model import Card, Entry, Glossary, IndexRow
@@ -69,8 +69,11 @@ class LoadReport:
 
 
 def _snapshot(published: Generation, rows: tuple[IndexRow, ...]) -> Snapshot:
-    index, finder = build(rows)
-    aliases = sum(len(row.aliases) for row in rows)
+    return _snapshot_of_built(published, build(rows), sum(len(row.aliases) for row in rows))
+
+
+def _snapshot_of_built(published: Generation, built: Built, aliases: int) -> Snapshot:
+    index, finder = built
     return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder)
 
 
@@ -171,18 +174,18 @@ class Library:
             published, aliases = await self._write(glossary, building)
             warnings = glossary.warnings
             del glossary  # the index and the finder need only the rows: let the entries go before they arrive
-            index, finder = await building.result(lambda: self.store.index_rows(published.generation))
-        return Snapshot(published.name, published.content_hash, published.generation, index, aliases, finder), warnings
+            built = await building.result(lambda: self.store.index_rows(published.generation))
+        return _snapshot_of_built(published, built, aliases), warnings
 
-    async def _write(self, glossary: Glossary, build: IndexBuild) -> tuple[Generation, int]:
+    async def _write(self, glossary: Glossary, building: IndexBuild) -> tuple[Generation, int]:
         """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; the generation and
-        its number of aliases. The index rows go to ``build`` as soon as the term ids are known."""
+        its number of aliases. The index rows go to ``building`` as soon as the term ids are known."""
         async with self.db.transaction() as tx:
             generation = await self.store.begin(tx, glossary.name, glossary.content_hash)
             ids = await self.store.term_ids(tx, glossary)
         rows = await asyncio.to_thread(index_rows_of, glossary, ids)
-        build.submit(rows)
-        await self._write_chunks(chunks(glossary, ids, generation))
+        building.submit(rows)
+        await self._write_chunks(chunks(glossary, rows, generation))
         async with self.db.transaction() as tx:
             await self.store.publish(tx, generation)
         return Generation(generation, glossary.name, glossary.content_hash), sum(len(row.aliases) for row in rows)

@@ -277,19 +277,19 @@ def index_rows_of(glossary: Glossary, ids: Sequence[int]) -> tuple[IndexRow, ...
     )
 
 
-def chunks(glossary: Glossary, ids: Sequence[int], generation: int) -> Iterator[Rows]:
-    """A generation's rows in chunks of ``WRITE_CHUNK`` terms."""
+def chunks(glossary: Glossary, rows: Sequence[IndexRow], generation: int) -> Iterator[Rows]:
+    """A generation's rows in chunks of ``WRITE_CHUNK`` terms; ``rows`` (from :func:`index_rows_of`) give each
+    entry's term id and its aliases already made unique."""
     for start in range(0, len(glossary.entries), WRITE_CHUNK):
         with gc_paused():  # many tuples that all live to the end of the chunk: collections midway only cost time
-            yield _rows(glossary, ids, generation, start)
+            yield _rows(glossary, rows, generation, start)
 
 
-def _rows(glossary: Glossary, ids: Sequence[int], generation: int, start: int) -> Rows:
+def _rows(glossary: Glossary, index_rows: Sequence[IndexRow], generation: int, start: int) -> Rows:
     g = generation
     rows = Rows([], [], [], [])
     for position in range(start, min(start + WRITE_CHUNK, len(glossary.entries))):
-        e, tid = glossary.entries[position], ids[position]
-        names = unique_aliases(e)
+        e, tid, names = glossary.entries[position], index_rows[position].term_id, index_rows[position].aliases
         rows.terms.append(
             (g, tid, position, e.term, " ".join(names), e.definition, e.example, e.why_it_matters, e.category,
              _json([[k.url, k.title] for k in e.see_also_links]), e.source, e.id, _json(list(e.tags)) if e.tags else "",
@@ -297,7 +297,9 @@ def _rows(glossary: Glossary, ids: Sequence[int], generation: int, start: int) -
         )  # fmt: skip
         rows.aliases.extend((g, tid, pos, alias) for pos, alias in enumerate(names))
         rows.faqs.extend((g, tid, pos, f.q, f.a) for pos, f in enumerate(e.faq))
-        rows.relations.extend((g, tid, pos, ids[r]) for pos, r in enumerate(glossary.relations[position]))
+        rows.relations.extend(
+            (g, tid, pos, index_rows[r].term_id) for pos, r in enumerate(glossary.relations[position])
+        )
     return rows
 
 
