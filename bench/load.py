@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import bot.library
-from bench.timing import memory
+from bench.timing import machine_busy_s, memory
 from bot.database import open_database
 from bot.index_process import IndexBuild
 from bot.library import Library
@@ -124,9 +125,9 @@ async def measure_load(glossary: Path, target: str | Path, *, expect_rebuilt: bo
     timer = PhaseTimer()
     try:
         with _instrumented(library, timer):
-            started = time.perf_counter()
+            started, busy = time.perf_counter(), machine_busy_s()
             report = await library.load()
-            seconds = time.perf_counter() - started
+            seconds, busy_after = time.perf_counter() - started, machine_busy_s()
         if report.rebuilt != expect_rebuilt:
             raise RuntimeError(f"expected rebuilt={expect_rebuilt}, the load reported {report.summary()}")
     except BaseException:
@@ -144,6 +145,8 @@ async def measure_load(glossary: Path, target: str | Path, *, expect_rebuilt: bo
         "rss_after_mb": after["rss_mb"],
         "peak_rss_mb": after["peak_rss_mb"],
         "db_mb": _database_mb(target),
+        "machine_cpu_s": None if busy is None or busy_after is None else busy_after - busy,
+        "cpus": os.cpu_count(),
     }
     return result, library
 

@@ -301,6 +301,14 @@ def _phases(phases: dict[str, float]) -> str:
     return " · ".join(f"{short.get(k, k)} {fmt_s(v)}" for k, v in phases.items() if v >= 0.0005)
 
 
+def _machine_note(load: dict[str, Any]) -> str:
+    """How much CPU the load's processes used in all, and so the least wall time it could take on this machine."""
+    busy, cpus = load.get("machine_cpu_s"), load.get("cpus")
+    if busy is None or not cpus:
+        return ""
+    return f" · all processes {busy:.1f} CPU-s on {cpus} CPUs (≥ {busy / cpus:.2f} s here)"
+
+
 def _size_rows(n: int, data: dict[str, Any]) -> list[Row]:
     terms = f"{n:,}"
     rows: list[Row] = []
@@ -309,7 +317,7 @@ def _size_rows(n: int, data: dict[str, Any]) -> list[Row]:
         if "error" in part or not part:
             rows.append((f"load {label}", terms, "ERROR", "", "", str(part.get("error", "not run"))[:90]))
             continue
-        notes = f"{_phases(part['phases_s'])} · peak RSS {part['peak_rss_mb']:.0f} MB"
+        notes = f"{_phases(part['phases_s'])} · peak RSS {part['peak_rss_mb']:.0f} MB{_machine_note(part)}"
         rows.append(
             (f"load {label}" + (" (restart)" if label == "warm" else ""), terms, fmt_s(part["seconds"]), "", "", notes)
         )
@@ -502,6 +510,24 @@ def _throughput_rows(tp: dict[str, Any] | None) -> list[Row]:
             "",
             f"bot CPU {cpu:.2f} ms per interaction ({1000 / cpu:,.0f} per CPU-second); "
             f"the bot used {tp['bot_cpu_share'] * 100:.0f}% of a core, the emulator the rest of the wait",
+        ),
+        *_floor_rows(tp.get("floor")),
+    ]
+
+
+def _floor_rows(floor: dict[str, Any] | None) -> list[Row]:
+    if not floor or "not_measured" in floor:
+        return [("/define, discord.py alone", "", NOT_MEASURED, "", "", str((floor or {}).get("not_measured", "")))]
+    cpu = floor["bot_cpu_ms_per_interaction"]
+    return [
+        (
+            "/define, discord.py alone, conc. 50",
+            "",
+            f"{floor['per_second']:,.0f}/s",
+            fmt_us(floor["p99_us"]),
+            "",
+            f"CPU {cpu:.2f} ms per interaction: a bot answering one fixed card with "
+            f"{floor.get('buttons', '?')} buttons (bench.floor_bot), the least any discord.py bot costs here",
         )
     ]
 
@@ -514,7 +540,7 @@ def _postgres_rows(pg: dict[str, Any] | None) -> list[Row]:
         if "error" in cold:
             rows.append(("load cold, PostgreSQL", f"{int(n):,}", "ERROR", "", "", str(cold["error"])[:90]))
             continue
-        notes = f"{_phases(cold['phases_s'])} · peak RSS {cold['peak_rss_mb']:.0f} MB"
+        notes = f"{_phases(cold['phases_s'])} · peak RSS {cold['peak_rss_mb']:.0f} MB{_machine_note(cold)}"
         rows.append(("load cold, PostgreSQL (COPY)", f"{int(n):,}", fmt_s(cold["seconds"]), "", "", notes))
     cluster = pg.get("cluster") or {}
     if "error" in cluster:

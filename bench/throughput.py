@@ -7,6 +7,10 @@ interactions it answered, and the interactions answered per second at concurrenc
 whichever side saturates first: on a machine with two cores the emulator, which does Discord's share of the
 work in Python, is usually the slower one, so the CPU time per interaction is the figure to plan with (one
 CPU-second of the bot answers ``1000 / cpu_ms`` interactions).
+
+The same series is then sent to :mod:`bench.floor_bot`, a discord.py bot that answers every ``/define`` with
+one fixed card and does nothing else (``"floor"`` in the result): what discord.py itself costs per
+interaction on this machine, the part of the bot's figure no change in the bot can save.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from typing import Any
 
 from bench.roundtrip import WARMUP, _one, _series, _traffic
 from bench.synth import read_queries
+from bench.timing import CLOCK_TICKS
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -35,7 +39,11 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-async def _start_bot(emu: Any, args: dict[str, Any], log: Path) -> asyncio.subprocess.Process:
+BOT = ("-m", "bot", "run")
+FLOOR = ("-m", "bench.floor_bot")  # discord.py alone: what the bot's own code is measured against
+
+
+async def _start_bot(emu: Any, args: dict[str, Any], log: Path, command: tuple[str, ...]) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "DISCORD_TOKEN": emu.token,
@@ -51,7 +59,7 @@ async def _start_bot(emu: Any, args: dict[str, Any], log: Path) -> asyncio.subpr
     }
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=log.parent, env=env, stdout=out, stderr=out
+            sys.executable, *command, cwd=log.parent, env=env, stdout=out, stderr=out
         )
 
 
@@ -72,30 +80,42 @@ async def _ready(emu: Any, bot: asyncio.subprocess.Process, log: Path) -> None:
 
 
 async def measure_throughput(args: dict[str, Any]) -> dict[str, Any]:
-    """Start the emulator here and the bot as a process; ``/define`` at concurrency 50, the bot's CPU time."""
+    """``/define`` at concurrency 50 against the bot, then against :mod:`bench.floor_bot` (``"floor"``)."""
     try:
-        from tests.emulator import Emulator
-        from tests.emulator.harness import seed_default_world
+        import tests.emulator  # noqa: F401
     except ImportError as exc:
         return {"not_measured": f"the emulator is not importable: {exc}"}
+    result = await _measure(args, BOT, Path(args["db"]).with_suffix(".log"))
+    if "not_measured" not in result:
+        from bench.floor_bot import BUTTONS
+
+        floor = await _measure(args, FLOOR, Path(args["db"]).with_suffix(".floor.log"))
+        result["floor"] = {**floor, "buttons": BUTTONS}
+    return result
+
+
+async def _measure(args: dict[str, Any], command: tuple[str, ...], log: Path) -> dict[str, Any]:
+    """Start the emulator here and ``command`` as a process; ``/define`` at concurrency 50, the process's CPU time."""
+    from tests.emulator import Emulator
+    from tests.emulator.harness import seed_default_world
+
     queries = read_queries(Path(args["queries"]))
     seed, count = int(args["seed"]), int(args["requests"])
-    log = Path(args["db"]).with_suffix(".log")
     async with Emulator() as emu:
         world = seed_default_world(emu)
-        bot = await _start_bot(emu, args, log)
+        bot = await _start_bot(emu, args, log, command)
         try:
             await _ready(emu, bot, log)
             for text, _ in _traffic(queries, WARMUP, seed - 1):
                 await _one(emu, world, text)
-            before, started = cpu_seconds(bot.pid), time.perf_counter()
+            before, started, here = cpu_seconds(bot.pid), time.perf_counter(), time.process_time()
             series = await _series(emu, world, _traffic(queries, count, seed + 2), 50)
             after, wall = cpu_seconds(bot.pid), time.perf_counter() - started
+            here = time.process_time() - here
         finally:
             if bot.returncode is None:
                 bot.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.wait(), 30)
-        here = time.process_time()
     if before is None or after is None:
         return {"not_measured": "the bot's CPU time cannot be read here (/proc is needed)"}
     return {

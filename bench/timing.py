@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import resource
 import time
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def percentile(sorted_samples: list[int] | list[float], q: float) -> float:
@@ -72,3 +74,16 @@ def memory() -> dict[str, float]:
         values["VmHWM"] = peak / 1024 if peak < 1 << 40 else peak / 1024 / 1024  # kB on Linux, bytes on macOS
         values.setdefault("VmRSS", values["VmHWM"])
     return {"rss_mb": values["VmRSS"], "peak_rss_mb": values["VmHWM"]}
+
+
+def machine_busy_s() -> float | None:
+    """CPU-seconds every CPU of the machine has spent not idle since boot (Linux ``/proc/stat``); None elsewhere.
+
+    The difference over a measurement is the work of every process in it (the bot, its worker processes, a
+    PostgreSQL server), so divided by the CPU count it is the shortest wall time that work could take here.
+    """
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in stat.read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS  # not idle, waiting for disk, or stolen by a host

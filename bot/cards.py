@@ -1,9 +1,10 @@
 """Definition cards, rendered to Discord's embed JSON without importing discord.py.
 
 A card is laid out as :class:`Part` s (title, description, fields, footer), each with Discord's limit for it,
-then fitted into the 6000 characters an embed may hold in all. Text that is too long is cut at a paragraph or
-a sentence (a word at worst) and ends with "…" and, where the entry has one, a link to read the rest. The
-loader asks :func:`overflows` which parts of an entry would be cut, to warn the operator.
+then fitted into the 6000 characters an embed may hold in all; a card whose parts fit whole (nearly every one)
+is placed as it is. Text that is too long is cut at a paragraph or a sentence (a word at worst) and ends with
+"…" and, where the entry has one, a link to read the rest. The loader asks :func:`overflows` which parts of an
+entry would be cut, to warn the operator.
 """
 
 from __future__ import annotations
@@ -128,10 +129,18 @@ def _more(entry: Entry) -> str:
 
 
 def _layout(entry: Entry, glossary_name: str, heading: str) -> tuple[dict[str, Any], list[Part]]:
+    laid = parts(entry, glossary_name, heading)
+    if _fits(laid):  # nearly every card: nothing to cut, so no budget to keep
+        return _whole(entry, laid), []
+    return _fitted(entry, laid)
+
+
+def _fitted(entry: Entry, laid: list[Part]) -> tuple[dict[str, Any], list[Part]]:
+    """The embed of ``laid`` given room in order, each part cut to what is left; and the parts that were cut."""
     budget = _Budget(_more(entry))
     embed: dict[str, Any] = {"type": "rich", "color": color_for(entry.category)}
     fields: list[dict[str, Any]] = []
-    for part in parts(entry, glossary_name, heading):
+    for part in laid:
         if not part.name:
             text = budget.take(part, part.text, part.limit) or ELLIPSIS
             _place(embed, part.key, text)
@@ -143,6 +152,20 @@ def _layout(entry: Entry, glossary_name: str, heading: str) -> tuple[dict[str, A
             fields.append({"name": name, "value": value, "inline": False})
     embed["fields"] = fields
     return embed, budget.cut
+
+
+def _whole(entry: Entry, laid: list[Part]) -> dict[str, Any]:
+    """The embed of a card that fits: every part as it is, stripped (what :func:`_fitted` makes of it)."""
+    embed: dict[str, Any] = {"type": "rich", "color": color_for(entry.category)}
+    fields: list[dict[str, Any]] = []
+    for part in laid:
+        text = part.text.strip() or ELLIPSIS
+        if part.name:
+            fields.append({"name": part.name.strip() or ELLIPSIS, "value": text, "inline": False})
+        else:
+            _place(embed, part.key, text)
+    embed["fields"] = fields
+    return embed
 
 
 def _place(embed: dict[str, Any], key: str, text: str) -> None:
@@ -168,10 +191,10 @@ def render(card: Card, glossary_name: str, heading: str = "") -> RenderedCard:
 
 def overflows(entry: Entry, glossary_name: str = "G" * limits.GLOSSARY_NAME) -> list[Part]:
     """The parts of ``entry`` that a card cannot show whole (with a term-of-the-day heading, the longest)."""
-    heading = "H" * HEADING_ROOM
-    if _fits(parts(entry, glossary_name, heading)):  # nearly every entry: no need to lay the card out
+    laid = parts(entry, glossary_name, "H" * HEADING_ROOM)
+    if _fits(laid):  # nearly every entry: no need to lay the card out
         return []
-    return _layout(entry, glossary_name, heading)[1]
+    return _fitted(entry, laid)[1]
 
 
 def _fits(laid: list[Part]) -> bool:

@@ -85,6 +85,7 @@ async def test_measurements_have_the_reported_shape(measured: dict[str, Any]) ->
     assert "read database" not in cold["phases_s"] and "write database" not in serve["warm"]["phases_s"]
     assert all(seconds >= 0 for seconds in (*cold["phases_s"].values(), *serve["warm"]["phases_s"].values()))
     assert sum(cold["phases_s"].values()) <= cold["seconds"] and cold["peak_rss_mb"] > 0
+    assert cold["cpus"] >= 1 and cold["machine_cpu_s"] > 0  # every process's CPU time during the load (Linux)
     matching = serve["matching"]
     assert matching["lookup"]["name"]["found"] == 1.0 and matching["lookup"]["alias"]["found"] == 1.0
     assert set(matching["autocomplete"]["by_length"]) == {"1", "2", "3", "4", "5", "6"}
@@ -138,6 +139,7 @@ async def test_report_table_judges_targets(measured: dict[str, Any], tmp_path: P
     text = report.table(results)
     assert "Targets" in text and "not measured" in text and "exact lookup (name) p99" in text
     assert "explain terms: 4,000-char message" in text and "build: explain finder (automaton)" in text
+    assert f"CPU-s on {measured['cold']['cpus']} CPUs" in text
     judged = report.judged_targets(results)
     assert {row["result"] for row in judged} <= {report.PASS, report.MISS, report.NOT_MEASURED}
 
@@ -159,6 +161,12 @@ async def test_throughput_measures_the_bot_process(dataset: synth.Dataset, tmp_p
     result = await measure_throughput({**args, "requests": 60, "seed": 3})
     assert result["interactions"] == 60 and result["exit_code"] == 0
     assert result["bot_cpu_ms_per_interaction"] > 0 and result["per_second"] > 0
+    floor = result["floor"]  # the same series against a discord.py bot that only answers a fixed card
+    assert floor["interactions"] == 60 and floor["exit_code"] == 0 and floor["buttons"] == 4
+    assert floor["bot_cpu_ms_per_interaction"] > 0
+    meta = {"mode": "quick", "cpus": 2, "python": "3", "sqlite": "3", "seed": 1, "started": "now", "git": "x"}
+    text = report.table({"meta": meta, "sizes": {}, "throughput": result})
+    assert "/define, discord.py alone" in text and "4 buttons (bench.floor_bot)" in text
 
 
 async def test_server_terms_measure_overlays_beside_the_shipped_index(tmp_path: Path) -> None:

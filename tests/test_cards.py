@@ -6,6 +6,7 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import cards as cards_module
 from bot import limits
 from bot.cards import as_text, color_for, embed_length, render
 from bot.model import Card, Entry, Faq, Link, Related, Section
@@ -53,23 +54,24 @@ def test_colors_are_stable_per_category() -> None:
     assert color_for("") == 0x5865F2
 
 
-texts = st.text(min_size=0, max_size=7000)
-names = st.text(min_size=1, max_size=300).filter(lambda s: s.strip())
-
-
 @st.composite
-def cards(draw: st.DrawFn) -> Card:
+def cards(draw: st.DrawFn, longest: int = 7000, most: int = 30) -> Card:
+    """Any card with texts up to ``longest`` characters and up to ``most`` aliases, questions and related terms."""
+    texts = st.text(max_size=longest)
+    names = st.text(min_size=1, max_size=min(300, longest)).filter(str.strip)
     entry = Entry(
         term=draw(names),
-        definition=draw(st.text(min_size=1, max_size=9000).filter(lambda s: s.strip())),
-        aliases=tuple(draw(st.lists(names, max_size=30))),
+        definition=draw(st.text(min_size=1, max_size=longest * 9 // 7).filter(str.strip)),
+        aliases=tuple(draw(st.lists(names, max_size=most))),
         example=draw(texts),
         why_it_matters=draw(texts),
-        faq=tuple(Faq(draw(names), draw(texts)) for _ in range(draw(st.integers(0, 30)))),
-        category=draw(st.text(max_size=3000)),
+        faq=tuple(Faq(draw(names), draw(texts)) for _ in range(draw(st.integers(0, most)))),
+        sections=tuple(Section(draw(names), draw(texts)) for _ in range(draw(st.integers(0, most // 3)))),
+        tags=tuple(draw(st.lists(names, max_size=most // 3))),
+        category=draw(st.text(max_size=min(3000, longest))),
         see_also_links=tuple(draw(st.lists(st.just(Link("https://example.com/" + "a" * 200, "A title")), max_size=10))),
     )
-    related = tuple(Related(i, draw(names)) for i in range(draw(st.integers(0, 30))))
+    related = tuple(Related(i, draw(names)) for i in range(draw(st.integers(0, most))))
     return Card(draw(st.integers(1, 2**53)), entry, related)
 
 
@@ -152,3 +154,13 @@ def test_text_too_long_is_cut_at_a_sentence_with_a_link_to_read_more() -> None:
     assert description.endswith("forty characters. … [Read more](https://example.com/long)")
     assert [part.key for part in rendered.cut] == ["definition"]
     assert payload(Reply(embed=rendered.embed))["embeds"][0]["description"] == description
+
+
+@settings(max_examples=200, deadline=None)
+@given(cards(longest=200, most=4), st.text(max_size=60), st.text(max_size=40))  # small: most fit whole
+def test_a_card_that_fits_is_laid_out_as_the_cutting_path_would(card: Card, glossary: str, heading: str) -> None:
+    laid = cards_module.parts(card.entry, glossary, heading)
+    if not cards_module._fits(laid):
+        return
+    assert render(card, glossary, heading).embed == cards_module._fitted(card.entry, laid)[0]
+    assert cards_module._fitted(card.entry, laid)[1] == []
