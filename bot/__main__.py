@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,22 +61,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class StopSignal:
-    """SIGTERM/SIGINT: remember that a stop was asked for, and close the bot in order."""
+    """SIGTERM/SIGINT: remember that a stop was asked for, and do what stopping means at that moment: cancel the
+    start-up (the glossary load and its worker processes with it), or close the bot in order."""
 
     def __init__(self) -> None:
         self.requested = False
-        self._closing: asyncio.Future[None] | None = None
+        self._action: Callable[[], object] = lambda: None
+        self._pending: object = None  # what the action started (the bot's close), kept until the loop ends
 
-    def install(self, bot: GlossaryBot) -> None:
+    def install(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._trigger, bot)
+            loop.add_signal_handler(sig, self._trigger)
 
-    def _trigger(self, bot: GlossaryBot) -> None:
+    def then(self, action: Callable[[], object]) -> None:
+        """From now on, a stop does ``action``."""
+        self._action = action
+
+    def _trigger(self) -> None:
         if not self.requested:
             log.info("stop signal received; closing")
             self.requested = True
-            self._closing = asyncio.ensure_future(bot.close())
+            self._pending = self._action()
 
     @staticmethod
     def remove() -> None:
@@ -87,15 +93,34 @@ class StopSignal:
 
 async def _serve(settings: Settings, *, sync_only: bool = False) -> int:
     discord.http.Route.BASE = settings.api_base  # REST base (and so the gateway URL, learnt from /gateway/bot)
-    try:
-        services = await Services.open(settings.database, settings.glossary_path, SystemClock(), settings.shards)
-    except (DatabaseError, GlossaryError) as exc:
-        log.error("cannot start: %s", exc)
-        return 1
     stop = StopSignal()
+    # Before the first load: a large glossary takes seconds, and a stop then must not orphan its parse processes.
+    stop.install()
     try:
+        opening = asyncio.ensure_future(
+            Services.open(settings.database, settings.glossary_path, SystemClock(), settings.shards)
+        )
+        stop.then(opening.cancel)
+        try:
+            services = await opening
+        except asyncio.CancelledError:
+            if not stop.requested:
+                raise
+            return 0
+        except (DatabaseError, GlossaryError) as exc:
+            log.error("cannot start: %s", exc)
+            return 1
+        return await _run(services, settings, stop, sync_only)
+    finally:
+        stop.remove()
+
+
+async def _run(services: Services, settings: Settings, stop: StopSignal, sync_only: bool) -> int:
+    try:
+        if stop.requested:  # it came just as the start-up finished
+            return 0
         async with GlossaryBot(services, dev_guild_id=settings.dev_guild_id, sync_commands=not sync_only) as bot:
-            stop.install(bot)
+            stop.then(lambda: asyncio.ensure_future(bot.close()))
             if sync_only:
                 await bot.login(settings.token)
                 await bot.sync_if_changed(force=True)
@@ -108,7 +133,6 @@ async def _serve(settings: Settings, *, sync_only: bool = False) -> int:
             return 0
         return _failed(exc, settings)
     finally:
-        stop.remove()
         await services.close()
 
 

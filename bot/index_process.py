@@ -4,7 +4,8 @@ For 100,000 terms the build is about three seconds of Python, and so is writing 
 the two queue on the GIL, in two they run side by side. The helper is spawned before parsing starts (its
 start-up hides behind the parse) and hands over what it built only when asked, after this process has let
 the parsed entries go, so the built index and the entries are never in this process's memory together.
-Whatever goes wrong with the helper (it cannot start, it dies), the build is done here instead.
+Whatever goes wrong with the helper (it cannot start, it dies, it does not deliver in time), the build is done
+here instead.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from bot.model import IndexRow
 log = logging.getLogger(__name__)
 Built = tuple[TermIndex, TermFinder]
 _SEND = b"!"  # the parent's signal that it is ready to take the built index
+# How long the helper may take to deliver once asked: far more than it needs (about 2 s for 100,000 rows on a
+# slow machine), so only a helper that is stuck (stopped, swapping) is given up, not a slow one.
+DELIVERY_GRACE_S = 60.0
+DELIVERY_S_PER_ROW = 0.001
 
 
 def build(rows: Sequence[IndexRow]) -> Built:
@@ -91,6 +96,7 @@ class IndexBuild:
         self._stream: _Stream | None = None
         self._process: BaseProcess | None = None
         self._sending: asyncio.Future[bool] | None = None
+        self._count = 0
         if helper:
             self._start()
 
@@ -110,6 +116,7 @@ class IndexBuild:
         """Hand over the rows. The helper starts building at once; they are sent from a thread (pickling 100,000
         rows takes a moment, and the write goes on meanwhile) and then let go here: they hold the names of the
         parsed entries, and with them the memory of entries that are otherwise freed."""
+        self._count = len(rows)
         if self._stream is None:
             self._rows = rows
         else:
@@ -120,18 +127,32 @@ class IndexBuild:
         helper could not deliver."""
         if self._stream is None:
             return await asyncio.to_thread(build, self._rows)
+        built = await self._delivered(self._stream)
+        return built if built is not None else await asyncio.to_thread(build, await reread())
+
+    async def _delivered(self, stream: _Stream) -> Built | None:
+        """What the helper built; None (with a warning) if it stopped, or did not deliver in time and was stopped."""
+        exchange = asyncio.ensure_future(self._exchange(stream))
+        limit = DELIVERY_GRACE_S + DELIVERY_S_PER_ROW * self._count
+        done, _ = await asyncio.wait((exchange,), timeout=limit)
+        if not done:
+            log.warning("the index helper process did not deliver in %.0f s: the index is built here", limit)
+            self._stop_helper()  # the threads sending to it and reading from it then get an end of stream
+            await exchange
+            return None
+        if (built := exchange.result()) is None:
+            log.warning("the index helper process stopped before it was done: the index is built in this process")
+        return built
+
+    async def _exchange(self, stream: _Stream) -> Built | None:
         sent = self._sending is not None and await self._sending
-        built = await asyncio.to_thread(self._receive, self._stream) if sent else None
-        if built is not None:
-            return built
-        log.warning("the index helper process stopped before it was done: the index is built in this process")
-        return await asyncio.to_thread(build, await reread())
+        return await asyncio.to_thread(self._receive, stream) if sent else None
 
     @staticmethod
     def _send(stream: _Stream, rows: Sequence[IndexRow]) -> bool:
         try:
             stream.send(rows)
-        except OSError:  # the helper is gone: the caller builds here
+        except (OSError, ValueError):  # the helper is gone, or the build was closed meanwhile: the caller builds here
             return False
         return True
 
@@ -140,20 +161,25 @@ class IndexBuild:
         try:
             stream.signal()
             built = stream.receive()
-        except (EOFError, OSError, pickle.UnpicklingError):  # the helper is gone: the caller builds here
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):  # the helper is gone: the caller builds here
             return None
         return built  # type: ignore[return-value]
 
     def close(self) -> None:
         """Stop the helper, if any (it has finished, or its work is no longer wanted)."""
+        # The helper first: a thread still reading or writing the stream holds its buffer's lock, and closing the
+        # stream would wait for that thread, which waits for the helper (seconds of build, or forever if stuck).
+        self._stop_helper()
         if self._stream is not None:
             self._stream.close()
             self._stream = None
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-            self._process = None
+
+    def _stop_helper(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join()
 
     def __enter__(self) -> IndexBuild:
         return self

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -169,13 +170,24 @@ class Library:
         A large glossary's index is built by a helper process while the database is written
         (:mod:`bot.index_process`); the collector is paused throughout, as every object made here lives on.
         """
+        megabytes = sum(path.stat().st_size for _, path in sources) / 1e6
+        log.info("glossary at %s: reading %d file(s), %.1f MB", self.path, len(sources), megabytes)
         with gc_paused(), IndexBuild(helper=is_large(sources)) as building:
-            glossary = await asyncio.to_thread(parse, sources, digest, default_name_for(self.path))
+            glossary = await self._parse(sources, digest)
             published, aliases = await self._write(glossary, building)
             warnings = glossary.warnings
             del glossary  # the index and the finder need only the rows: let the entries go before they arrive
             built = await building.result(lambda: self.store.index_rows(published.generation))
         return _snapshot_of_built(published, built, aliases), warnings
+
+    async def _parse(self, sources: list[tuple[str, Path]], digest: str) -> Glossary:
+        """``parse`` in a worker thread; cancelled (a stop), it is called off after the files under way."""
+        abandon = threading.Event()
+        try:
+            return await asyncio.to_thread(parse, sources, digest, default_name_for(self.path), abandon)
+        except asyncio.CancelledError:
+            abandon.set()
+            raise
 
     async def _write(self, glossary: Glossary, building: IndexBuild) -> tuple[Generation, int]:
         """Write ``glossary`` as a new generation, a chunk per transaction, and publish it; the generation and

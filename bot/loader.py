@@ -9,8 +9,10 @@ shown there too). Entry keys are listed in ``ENTRY_KEYS``; see the README for ea
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from bot.resolve import resolve
 from bot.sources import SyntaxProblem, Unreadable, parse_document, read_sources
 from bot.yaml_lines import LineDict
 
+log = logging.getLogger(__name__)
 ENTRY_KEYS = (
     "id",
     "term",
@@ -315,25 +318,47 @@ def is_large(sources: list[tuple[str, Path]]) -> bool:
     return (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for _, path in sources) >= PARALLEL_BYTES
 
 
-def _parse_files(sources: list[tuple[str, Path]]) -> list[FileResult]:
+class Abandoned(Exception):
+    """The parse was called off (``abandon`` was set): nobody waits for its result any more."""
+
+
+def _parse_files(sources: list[tuple[str, Path]], abandon: threading.Event) -> list[FileResult]:
     """Parse every file; a large glossary of several files is parsed by two processes at once.
 
     YAML parsing is most of a cold load (about 5 s per 80 MB even with libyaml); on two cores, two processes
-    nearly halve it, and the parsed trees never enter this process's memory.
+    nearly halve it, and the parsed trees never enter this process's memory. Between files, ``abandon`` is looked
+    at: a stop during a long parse ends it after the files under way, not after all of them.
     """
     workers = min(PARSE_PROCESSES, len(sources), os.cpu_count() or 1)
     if workers < 2 or not is_large(sources):
-        return [parse_file(file, path) for file, path in sources]
+        total = len(sources)
+        return [_unless(abandon, parse_file(file, path), done, total) for done, (file, path) in enumerate(sources)]
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
+    log.debug("parsing %d files in %d processes", len(sources), workers)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         files, paths = zip(*sources, strict=True)
-        return list(pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 32))))
+        parsed = pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 32)))
+        try:
+            return [_unless(abandon, result, done, len(sources)) for done, result in enumerate(parsed)]
+        except Abandoned as exc:
+            pool.shutdown(wait=True, cancel_futures=True)  # the files not started are dropped
+            log.info("%s", exc)
+            raise
 
 
-def parse(sources: list[tuple[str, Path]], content_hash: str, default_name: str) -> Glossary:
-    """Parse and resolve ``sources``; the glossary with its warnings, or GlossaryError when it has errors."""
+def _unless(abandon: threading.Event, result: FileResult, done: int, total: int) -> FileResult:
+    if abandon.is_set():
+        raise Abandoned(f"glossary parse called off after {done + 1} of {total} files")
+    return result
+
+
+def parse(
+    sources: list[tuple[str, Path]], content_hash: str, default_name: str, abandon: threading.Event | None = None
+) -> Glossary:
+    """Parse and resolve ``sources``; the glossary with its warnings, or GlossaryError when it has errors.
+    Raises :class:`Abandoned` if ``abandon`` is set before the files are parsed."""
     with gc_paused():
-        results = _parse_files(sources)
+        results = _parse_files(sources, abandon or threading.Event())
         problems = [p for result in results for p in result.problems]
         problems += _unknown_keys(sources, results)
         names = [result.name for result in results if result.name]

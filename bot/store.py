@@ -282,7 +282,8 @@ def chunks(glossary: Glossary, rows: Sequence[IndexRow], generation: int) -> Ite
     entry's term id and its aliases already made unique."""
     for start in range(0, len(glossary.entries), WRITE_CHUNK):
         with gc_paused():  # many tuples that all live to the end of the chunk: collections midway only cost time
-            yield _rows(glossary, rows, generation, start)
+            part = _rows(glossary, rows, generation, start)
+        yield part  # never suspended inside the pause: an abandoned generator must not hold it
 
 
 def _rows(glossary: Glossary, index_rows: Sequence[IndexRow], generation: int, start: int) -> Rows:

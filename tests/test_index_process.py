@@ -6,9 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+from typing import Any
 
 import pytest
 
+from bot import index_process
 from bot import library as library_module
 from bot.database import Database
 from bot.index_process import IndexBuild, build
@@ -47,15 +52,22 @@ async def _never() -> tuple[IndexRow, ...]:
     raise AssertionError("the rows were read again, though the helper delivered")
 
 
+class Reread:
+    """A build's ``reread``: the rows again (from the database, in the bot), counting the calls."""
+
+    def __init__(self, rows: tuple[IndexRow, ...]) -> None:
+        self.rows = rows
+        self.calls = 0
+
+    async def __call__(self) -> tuple[IndexRow, ...]:
+        self.calls += 1
+        return self.rows
+
+
 async def test_a_helper_that_dies_is_replaced_by_a_build_here(caplog: pytest.LogCaptureFixture) -> None:
     """The helper does not keep the rows here (they would pin the parsed entries' memory): they are read again."""
     rows = _rows()
-    reread: list[bool] = []
-
-    async def again() -> tuple[IndexRow, ...]:
-        reread.append(True)
-        return rows
-
+    again = Reread(rows)
     with IndexBuild(helper=True) as building:
         building.submit(rows)
         process = building._process
@@ -65,7 +77,7 @@ async def test_a_helper_that_dies_is_replaced_by_a_build_here(caplog: pytest.Log
         with caplog.at_level(logging.WARNING, logger="bot.index_process"):
             index, finder = await building.result(again)
     _same(index, build(rows)[0])
-    assert finder.find(TEXT) and reread == [True]
+    assert finder.find(TEXT) and again.calls == 1
     assert "stopped before it was done" in caplog.text
 
 
@@ -85,6 +97,63 @@ async def test_closing_a_build_nobody_waits_for_stops_the_helper() -> None:
     building.close()
     assert not process.is_alive()
     building.close()  # twice is harmless
+
+
+async def test_a_helper_that_stops_delivering_is_given_up_after_its_time(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A helper that is alive but makes no progress (stopped here; swapping, wedged in real life) must not hold
+    the load, its locks and the paused collector for ever: after its time it is killed and the build done here."""
+    monkeypatch.setattr(index_process, "DELIVERY_GRACE_S", 0.5)
+    monkeypatch.setattr(index_process, "DELIVERY_S_PER_ROW", 0.0)
+    rows = _rows()
+    again = Reread(rows)
+    with IndexBuild(helper=True) as building:
+        process = building._process
+        assert process is not None and process.pid is not None
+        os.kill(process.pid, signal.SIGSTOP)  # before or while it reads the rows: sending may block too
+        building.submit(rows)
+        with caplog.at_level(logging.WARNING, logger="bot.index_process"):
+            index, finder = await building.result(again)
+        assert building._process is None and process.exitcode == -signal.SIGKILL
+    _same(index, build(rows)[0])
+    assert finder.find(TEXT) and again.calls == 1
+    assert "did not deliver in 0 s" in caplog.text
+
+
+async def test_closing_while_a_thread_waits_on_a_stuck_helper_returns_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cancelled load closes its build while a thread still waits for the helper's answer. Closing the stream
+    first would wait for that thread, and so for the helper: for ever, if the helper is stuck."""
+    waiting = threading.Event()
+    receive = IndexBuild._receive
+
+    def receive_and_tell(stream: Any) -> Any:
+        waiting.set()
+        return receive(stream)
+
+    monkeypatch.setattr(IndexBuild, "_receive", staticmethod(receive_and_tell))
+    building = IndexBuild(helper=True)
+    process = building._process
+    assert process is not None and process.pid is not None
+    try:
+        building.submit(_rows())
+        assert building._sending is not None and await building._sending  # the helper has every row
+        os.kill(process.pid, signal.SIGSTOP)  # it never answers the request for the result now
+        result = asyncio.ensure_future(building.result(_never))
+        await asyncio.to_thread(waiting.wait)
+        result.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await result
+        closing = threading.Thread(target=building.close)
+        closing.start()
+        await asyncio.to_thread(closing.join, 30)
+        assert not closing.is_alive(), "close() waited for the stuck helper"
+        assert process.exitcode == -signal.SIGKILL
+    finally:
+        if process.is_alive():
+            process.kill()
 
 
 async def test_a_load_with_the_helper_serves_what_a_load_without_it_serves(

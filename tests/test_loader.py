@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from bot import limits
 from bot.cards import overflows, render
-from bot.loader import load_glossary
+from bot.loader import Abandoned, load_glossary, parse
 from bot.model import Card, Entry, Faq, Glossary, Link, Section
 from bot.problems import GlossaryError
+from bot.sources import read_sources
 from tests.conftest import SHIPPED
 
 GOOD = """
@@ -301,3 +303,15 @@ def test_parallel_parse_gives_the_same_glossary_and_problems(monkeypatch: pytest
         load_glossary(folder)
     assert str(failed.value.problems[0]).startswith("a.yaml:4: related 'Nope'")
     assert failed.value.errors[0].file == "b.yaml" and "YAML syntax error" in failed.value.errors[0].message
+
+
+def test_a_parse_called_off_ends_after_the_file_under_way(write_yaml) -> None:
+    """A stop during a long load sets ``abandon``: the parse ends at the next file, and says how far it got."""
+    for n in range(3):
+        folder = write_yaml(f"part-{n}.yaml", f"terms:\n  - term: Term {n}\n    definition: Number {n}.\n")
+    sources, digest = read_sources(folder)
+    abandon = threading.Event()
+    assert len(parse(sources, digest, "G", abandon).entries) == 3  # not set: the whole glossary
+    abandon.set()
+    with pytest.raises(Abandoned, match="after 1 of 3 files"):
+        parse(sources, digest, "G", abandon)

@@ -98,8 +98,8 @@ class SqliteDatabase(Database):
         task = self._owners.enter()
         try:
             async with self._lock:
-                await self._writer.execute_fetchall("BEGIN IMMEDIATE")
                 try:
+                    await self._writer.execute_fetchall("BEGIN IMMEDIATE")
                     yield SqliteTransaction(self._writer, self.statements)
                 except BaseException:
                     await asyncio.shield(self._writer.rollback())

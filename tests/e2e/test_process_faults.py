@@ -3,9 +3,19 @@ session Discord will not resume, and stop signals under traffic and during login
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import signal
+import sys
+import uuid
 from pathlib import Path
 
+import pytest
+
+from bench import synth
+from bot import loader
+from tests.conftest import ROOT
 from tests.e2e.processes import emulator_settings, finished, start_bot
 from tests.emulator import Emulator
 from tests.emulator.harness import DefaultWorld
@@ -103,3 +113,61 @@ async def test_a_stop_before_start_finishes_never_leaves_the_process_running(
     finally:
         gateway.release()
     assert process.returncode == 0 and "Traceback" not in log, log[-2000:]
+
+
+def _processes_marked(marker: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every running process whose environment has ``marker`` (inherited by children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+async def test_a_stop_during_the_first_load_of_a_large_glossary_leaves_no_process(tmp_path: Path) -> None:
+    """A large glossary is parsed by worker processes for seconds before the bot connects; a stop then calls the
+    parse off after the files under way, and the bot exits 0 with its workers and index helper gone, none
+    orphaned."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("a glossary is parsed by worker processes only on a machine with two CPUs or more")
+    glossary = tmp_path / "glossary"
+    glossary.mkdir()
+    terms = synth.generate(12_000, seed=5)
+    for number, start in enumerate(range(0, len(terms), 200)):  # 60 files: the parse can stop between them
+        text = synth.to_yaml(terms[start : start + 200], "Large" if number == 0 else None)
+        (glossary / f"part-{number:02d}.yaml").write_text(text, encoding="utf-8")
+    assert sum(f.stat().st_size for f in glossary.iterdir()) >= loader.PARALLEL_BYTES  # parsed by processes
+    marker = f"GLOSSARY_BOT_TEST_{uuid.uuid4().hex}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEV_GUILD_ID": "", marker: "1", "LOG_LEVEL": "DEBUG"}
+    env |= {
+        "DISCORD_TOKEN": "not-a-real-token-0123456789",
+        "DISCORD_API_BASE": "http://127.0.0.1:9",
+        "GLOSSARY_PATH": str(glossary),
+    }
+    env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        while "parsing 60 files in 2 processes" not in (lines[-1] if lines else ""):  # the parse is under way
+            line = await asyncio.wait_for(process.stderr.readline(), 60)
+            assert line, "".join(lines)
+            lines.append(line.decode())
+        process.send_signal(signal.SIGTERM)
+        lines += [line.decode() async for line in process.stderr]
+        await asyncio.wait_for(process.wait(), 60)
+        log = "".join(lines)
+        assert process.returncode == 0, log[-2000:]
+        assert "stop signal received" in log and "Traceback" not in log and "glossary 'Large' loaded" not in log
+        called_off = re.search(r"glossary parse called off after (\d+) of 60 files", log)
+        assert called_off is not None and int(called_off[1]) < 60, log[-2000:]  # not every file was parsed
+        # multiprocessing's resource tracker ends by itself once the bot has gone: only workers would be orphans
+        assert [command for _, command in _processes_marked(marker) if "resource_tracker" not in command] == []
+    finally:
+        for pid, _ in _processes_marked(marker):  # orphans of a failed run must not outlive the test
+            os.kill(pid, signal.SIGKILL)
