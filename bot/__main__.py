@@ -75,8 +75,10 @@ class StopSignal:
             loop.add_signal_handler(sig, self._trigger)
 
     def then(self, action: Callable[[], object]) -> None:
-        """From now on, a stop does ``action``."""
+        """From now on, a stop does ``action`` (at once, if the stop has already come)."""
         self._action = action
+        if self.requested:
+            self._pending = action()
 
     def _trigger(self) -> None:
         if not self.requested:
@@ -133,6 +135,7 @@ async def _run(services: Services, settings: Settings, stop: StopSignal, sync_on
             return 0
         return _failed(exc, settings)
     finally:
+        stop.remove()  # a second Ctrl-C may now cut a slow close short
         await services.close()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
 import pickle
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,6 +24,7 @@ from bot.explain import TermFinder
 from bot.gcpause import gc_paused
 from bot.matching import TermIndex
 from bot.model import IndexRow
+from bot.subprocesses import deaf_to_interrupts, spawn_context
 
 log = logging.getLogger(__name__)
 Built = tuple[TermIndex, TermFinder]
@@ -101,12 +101,13 @@ class IndexBuild:
             self._start()
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
+        context = spawn_context()
         try:
             conn, child = context.Pipe()
             self._stream = _Stream(conn)
             self._process = context.Process(target=_helper, args=(child,), name="glossary-index", daemon=True)
-            self._process.start()
+            with deaf_to_interrupts():
+                self._process.start()
             child.close()
         except OSError as exc:
             log.warning("cannot start the index helper process (%s): the index is built in this process", exc)
@@ -137,7 +138,7 @@ class IndexBuild:
         done, _ = await asyncio.wait((exchange,), timeout=limit)
         if not done:
             log.warning("the index helper process did not deliver in %.0f s: the index is built here", limit)
-            self._stop_helper()  # the threads sending to it and reading from it then get an end of stream
+            await asyncio.to_thread(self._stop_helper)  # its stream's threads then get an end of stream
             await exchange
             return None
         if (built := exchange.result()) is None:

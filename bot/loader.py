@@ -10,7 +10,6 @@ shown there too). Entry keys are listed in ``ENTRY_KEYS``; see the README for ea
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from bot.model import Entry, Faq, Glossary, Link, Section, pickled_by_fields
 from bot.problems import GlossaryError, Problem, error, warning
 from bot.resolve import resolve
 from bot.sources import SyntaxProblem, Unreadable, parse_document, read_sources
+from bot.subprocesses import deaf_to_interrupts, spawn_context
 from bot.yaml_lines import LineDict
 
 log = logging.getLogger(__name__)
@@ -333,9 +333,8 @@ def _parse_files(sources: list[tuple[str, Path]], abandon: threading.Event) -> l
     if workers < 2 or not is_large(sources):
         total = len(sources)
         return [_unless(abandon, parse_file(file, path), done, total) for done, (file, path) in enumerate(sources)]
-    context = multiprocessing.get_context("spawn")  # never fork a process that runs threads and an event loop
     log.debug("parsing %d files in %d processes", len(sources), workers)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with deaf_to_interrupts(), ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context()) as pool:
         files, paths = zip(*sources, strict=True)
         parsed = pool.map(parse_file, files, paths, chunksize=max(1, len(sources) // (workers * 32)))
         try:
@@ -358,7 +357,10 @@ def parse(
     """Parse and resolve ``sources``; the glossary with its warnings, or GlossaryError when it has errors.
     Raises :class:`Abandoned` if ``abandon`` is set before the files are parsed."""
     with gc_paused():
-        results = _parse_files(sources, abandon or threading.Event())
+        abandon = abandon or threading.Event()
+        results = _parse_files(sources, abandon)
+        if abandon.is_set():  # before resolving, a second or two for a large glossary
+            raise Abandoned(f"glossary parse called off after its {len(sources)} files")
         problems = [p for result in results for p in result.problems]
         problems += _unknown_keys(sources, results)
         names = [result.name for result in results if result.name]

@@ -117,6 +117,29 @@ def connection_threads() -> int:
     return sum(1 for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive())
 
 
+async def test_an_open_cancelled_by_a_stop_leaves_no_connection_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop during start-up cancels the open midway (here: in the migrations, with both connections made)."""
+    from bot.database import sqlite as sqlite_module
+
+    migrating, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck(database: Database) -> list[int]:
+        migrating.set()
+        await never.wait()
+        return []
+
+    monkeypatch.setattr(sqlite_module, "apply_migrations", stuck)
+    opening = asyncio.ensure_future(open_database(tmp_path / "bot.sqlite3"))
+    await migrating.wait()
+    assert connection_threads() == 2
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert connection_threads() == 0  # nothing left running that would keep the process alive
+
+
 async def test_transactions_never_mix_and_a_failed_one_leaves_nothing(db: Database) -> None:
     entered, release = asyncio.Event(), asyncio.Event()
     seen_by_second: list[str] = []

@@ -86,11 +86,13 @@ class SqliteDatabase(Database):
             if applied:
                 log.info("database %s: applied migrations %s", path, applied)
             return database
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:  # a bad file, or a stop during start-up (cancelled)
             for conn in (reader, writer):
                 if conn is not None:
-                    await conn.close()  # its thread would otherwise keep the process alive
-            raise DatabaseError(f"DATABASE_PATH {path}: {_explain(exc)}") from None
+                    await asyncio.shield(conn.close())  # its thread would otherwise keep the process alive
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise DatabaseError(f"DATABASE_PATH {path}: {_explain(exc)}") from None
+            raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

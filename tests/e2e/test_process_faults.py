@@ -127,10 +127,15 @@ def _processes_marked(marker: str) -> list[tuple[int, str]]:
     return found
 
 
-async def test_a_stop_during_the_first_load_of_a_large_glossary_leaves_no_process(tmp_path: Path) -> None:
+async def _drained(stream: asyncio.StreamReader) -> list[str]:
+    return [line.decode() async for line in stream]
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the bot", "Ctrl-C in its terminal"])
+async def test_a_stop_during_the_first_load_of_a_large_glossary_leaves_no_process(tmp_path: Path, stop: str) -> None:
     """A large glossary is parsed by worker processes for seconds before the bot connects; a stop then calls the
     parse off after the files under way, and the bot exits 0 with its workers and index helper gone, none
-    orphaned."""
+    orphaned. Ctrl-C reaches every process of the terminal's group, the workers too: only the bot answers it."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("a glossary is parsed by worker processes only on a machine with two CPUs or more")
     glossary = tmp_path / "glossary"
@@ -149,8 +154,8 @@ async def test_a_stop_during_the_first_load_of_a_large_glossary_leaves_no_proces
     }
     env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-    )
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE, start_new_session=True
+    )  # its own process group, as in a terminal
     assert process.stderr is not None
     lines: list[str] = []
     try:
@@ -158,8 +163,11 @@ async def test_a_stop_during_the_first_load_of_a_large_glossary_leaves_no_proces
             line = await asyncio.wait_for(process.stderr.readline(), 60)
             assert line, "".join(lines)
             lines.append(line.decode())
-        process.send_signal(signal.SIGTERM)
-        lines += [line.decode() async for line in process.stderr]
+        if stop == "SIGTERM to the bot":
+            process.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(process.pid, signal.SIGINT)
+        lines += await asyncio.wait_for(_drained(process.stderr), 60)  # to its end: every process has exited
         await asyncio.wait_for(process.wait(), 60)
         log = "".join(lines)
         assert process.returncode == 0, log[-2000:]
