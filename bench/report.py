@@ -301,12 +301,14 @@ def _phases(phases: dict[str, float]) -> str:
     return " · ".join(f"{short.get(k, k)} {fmt_s(v)}" for k, v in phases.items() if v >= 0.0005)
 
 
-def _machine_note(load: dict[str, Any]) -> str:
-    """How much CPU the load's processes used in all, and so the least wall time it could take on this machine."""
+def _load_notes(load: dict[str, Any]) -> str:
+    """A load's phases and peak memory, and how much CPU its processes used in all: so the least wall time it
+    could take on this machine."""
+    notes = f"{_phases(load['phases_s'])} · peak RSS {load['peak_rss_mb']:.0f} MB"
     busy, cpus = load.get("machine_cpu_s"), load.get("cpus")
     if busy is None or not cpus:
-        return ""
-    return f" · all processes {busy:.1f} CPU-s on {cpus} CPUs (≥ {busy / cpus:.2f} s here)"
+        return notes
+    return f"{notes} · all processes {busy:.1f} CPU-s on {cpus} CPUs (≥ {busy / cpus:.2f} s here)"
 
 
 def _size_rows(n: int, data: dict[str, Any]) -> list[Row]:
@@ -317,7 +319,7 @@ def _size_rows(n: int, data: dict[str, Any]) -> list[Row]:
         if "error" in part or not part:
             rows.append((f"load {label}", terms, "ERROR", "", "", str(part.get("error", "not run"))[:90]))
             continue
-        notes = f"{_phases(part['phases_s'])} · peak RSS {part['peak_rss_mb']:.0f} MB{_machine_note(part)}"
+        notes = _load_notes(part)
         rows.append(
             (f"load {label}" + (" (restart)" if label == "warm" else ""), terms, fmt_s(part["seconds"]), "", "", notes)
         )
@@ -540,7 +542,7 @@ def _postgres_rows(pg: dict[str, Any] | None) -> list[Row]:
         if "error" in cold:
             rows.append(("load cold, PostgreSQL", f"{int(n):,}", "ERROR", "", "", str(cold["error"])[:90]))
             continue
-        notes = f"{_phases(cold['phases_s'])} · peak RSS {cold['peak_rss_mb']:.0f} MB{_machine_note(cold)}"
+        notes = _load_notes(cold)
         rows.append(("load cold, PostgreSQL (COPY)", f"{int(n):,}", fmt_s(cold["seconds"]), "", "", notes))
     cluster = pg.get("cluster") or {}
     if "error" in cluster:

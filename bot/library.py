@@ -23,7 +23,7 @@ from bot.database import Database, DatabaseUnavailable
 from bot.explain import TermFinder
 from bot.gcpause import gc_paused
 from bot.index_process import Built, IndexBuild, build
-from bot.loader import default_name_for, is_large, parse
+from bot.loader import default_name_for, is_large, parse, source_bytes
 from bot.matching import TermIndex
 from bot.model import Card, Entry, Glossary, IndexRow
 from bot.problems import GlossaryError, Problem
@@ -170,9 +170,9 @@ class Library:
         A large glossary's index is built by a helper process while the database is written
         (:mod:`bot.index_process`); the collector is paused throughout, as every object made here lives on.
         """
-        megabytes = sum(path.stat().st_size for _, path in sources) / 1e6
-        log.info("glossary at %s: reading %d file(s), %.1f MB", self.path, len(sources), megabytes)
-        with gc_paused(), IndexBuild(helper=is_large(sources)) as building:
+        size = source_bytes(sources)
+        log.info("glossary at %s: reading %d file(s), %.1f MB", self.path, len(sources), size / 1e6)
+        with gc_paused(), IndexBuild(helper=is_large(size)) as building:
             glossary = await self._parse(sources, digest)
             published, aliases = await self._write(glossary, building)
             warnings = glossary.warnings

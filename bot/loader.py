@@ -312,10 +312,15 @@ def _fit(reader: _Reader, entry: Entry, lines: Lines) -> None:
         )
 
 
-def is_large(sources: list[tuple[str, Path]]) -> bool:
-    """Whether a glossary is large enough for work in other processes to pay for starting them (and the machine
-    has the cores for it)."""
-    return (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for _, path in sources) >= PARALLEL_BYTES
+def source_bytes(sources: list[tuple[str, Path]]) -> int:
+    """The size of a glossary's files together."""
+    return sum(path.stat().st_size for _, path in sources)
+
+
+def is_large(size: int) -> bool:
+    """Whether a glossary of ``size`` bytes is large enough for work in other processes to pay for starting them
+    (and the machine has the cores for it)."""
+    return (os.cpu_count() or 1) > 1 and size >= PARALLEL_BYTES
 
 
 class Abandoned(Exception):
@@ -330,7 +335,7 @@ def _parse_files(sources: list[tuple[str, Path]], abandon: threading.Event) -> l
     at: a stop during a long parse ends it after the files under way, not after all of them.
     """
     workers = min(PARSE_PROCESSES, len(sources), os.cpu_count() or 1)
-    if workers < 2 or not is_large(sources):
+    if workers < 2 or not is_large(source_bytes(sources)):
         total = len(sources)
         return [_unless(abandon, parse_file(file, path), done, total) for done, (file, path) in enumerate(sources)]
     log.debug("parsing %d files in %d processes", len(sources), workers)

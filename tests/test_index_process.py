@@ -162,7 +162,7 @@ async def test_a_load_with_the_helper_serves_what_a_load_without_it_serves(
     """Large glossaries take the helper route; which route a load takes must not show in what it serves."""
     plain = Library(db, SHIPPED)
     await plain.load()
-    monkeypatch.setattr(library_module, "is_large", lambda sources: True)
+    monkeypatch.setattr(library_module, "is_large", lambda size: True)
     helped = Library(db, SHIPPED)
     report = await helped.load(force=True)
     assert report.ok and report.rebuilt and report.aliases == plain.current.aliases
@@ -177,7 +177,7 @@ async def test_a_load_whose_helper_fails_reads_the_rows_back_and_serves(
 ) -> None:
     plain = Library(db, SHIPPED)
     await plain.load()
-    monkeypatch.setattr(library_module, "is_large", lambda sources: True)
+    monkeypatch.setattr(library_module, "is_large", lambda size: True)
     monkeypatch.setattr(IndexBuild, "_receive", staticmethod(lambda stream: None))  # as when the helper died
     helped = Library(db, SHIPPED)
     with caplog.at_level(logging.WARNING, logger="bot.index_process"):
@@ -191,7 +191,7 @@ async def test_a_load_cancelled_while_the_helper_builds_leaves_no_process(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A stop during a cold load: the load's task is cancelled, and the helper goes with it."""
-    monkeypatch.setattr(library_module, "is_large", lambda sources: True)
+    monkeypatch.setattr(library_module, "is_large", lambda size: True)
     submitted = asyncio.Event()
     submit = IndexBuild.submit
 
